@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+// The product's one command line: each area registers its own subcommands.
+import { Command } from 'commander';
+import { registerSim } from './sim/cli.ts';
+import { registerConvert } from './transformer/cli.ts';
+
+const program = new Command('cks')
+  .description('Confluence Cloud -> Kafka -> Elasticsearch knowledge sync')
+  .showHelpAfterError();
+
+registerSim(program);
+registerConvert(program);
+
+await program.parseAsync(process.argv);

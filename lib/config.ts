@@ -1,0 +1,100 @@
+// Config is read from the environment and validated once, here. Each area declares the variables it
+// needs as a zod object; errors name the variable and show what a good value looks like.
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+
+export type Env = Record<string, string | undefined>;
+
+/** Parses `env` with `shape`; every problem is reported at once, one line per variable. */
+export function readConfig<S extends z.ZodRawShape>(
+  shape: S,
+  env: Env = process.env,
+): z.infer<z.ZodObject<S>> {
+  const result = z
+    .object(shape)
+    .safeParse(Object.fromEntries(Object.keys(shape).map((k) => [k, env[k] === '' ? undefined : env[k]])));
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0]);
+    const raw = env[variable];
+    return `  ${variable}${raw === undefined ? ' (not set)' : `=${JSON.stringify(raw)}`}: ${issue.message}`;
+  });
+  throw new ConfigError(
+    `Configuration is not valid:\n${lines.join('\n')}`,
+    'Set the variables above in the environment (see docs/configuration.md).',
+  );
+}
+
+const urlVar = (example: string) =>
+  z
+    .string()
+    .url({ message: `must be an http(s) URL, e.g. ${example}` })
+    .transform((u) => u.replace(/\/+$/, ''));
+
+const intVar = (min: number, max: number, example: number) =>
+  z.coerce
+    .number({ message: `must be a whole number from ${min} to ${max}, e.g. ${example}` })
+    .int({ message: `must be a whole number from ${min} to ${max}, e.g. ${example}` })
+    .min(min, { message: `must be at least ${min}, e.g. ${example}` })
+    .max(max, { message: `must be at most ${max}, e.g. ${example}` });
+
+export const vars = { url: urlVar, int: intVar };
+
+// Defaults point at the local stack (npm run stack -- up).
+const servicesShape = {
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
+    .refine((l) => l.length > 0 && l.every((b) => /^[^\s:/]+:\d+$/.test(b)), {
+      message: 'must be a comma-separated list of host:port, e.g. kafka1:9092,kafka2:9092',
+    }),
+  SCHEMA_REGISTRY_URL: urlVar('http://127.0.0.1:18081/apis/ccompat/v7').default(
+    'http://127.0.0.1:18081/apis/ccompat/v7',
+  ),
+  ELASTICSEARCH_URL: urlVar('http://127.0.0.1:19200').default('http://127.0.0.1:19200'),
+  TOPIC_RAW_PAGES: z.string().min(1).default('confluence.pages.raw'),
+  TOPIC_HTML_PAGES: z.string().min(1).default('confluence.pages.html'),
+  TOPIC_DEAD_LETTER: z.string().min(1).default('confluence.pages.dead-letter'),
+  TOPIC_RUNS: z.string().min(1).default('confluence.runs'),
+  TOPIC_PARTITIONS: intVar(1, 1000, 3).default(3),
+  RAW_RETENTION_HOURS: intVar(1, 100_000, 336).default(336),
+  INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, { message: 'must be lowercase letters, digits, - or _, e.g. confluence' })
+    .default('confluence'),
+};
+
+export interface ServicesConfig {
+  kafkaBrokers: string[];
+  schemaRegistryUrl: string;
+  elasticsearchUrl: string;
+  topics: { rawPages: string; htmlPages: string; deadLetter: string; runs: string };
+  partitions: number;
+  rawRetentionHours: number;
+  indexPrefix: string;
+}
+
+/** Where Kafka, the registry and Elasticsearch are, and the names of our topics and indices. */
+export function servicesConfig(env: Env = process.env): ServicesConfig {
+  const c = readConfig(servicesShape, env);
+  return {
+    kafkaBrokers: c.KAFKA_BROKERS,
+    schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
+    elasticsearchUrl: c.ELASTICSEARCH_URL,
+    topics: {
+      rawPages: c.TOPIC_RAW_PAGES,
+      htmlPages: c.TOPIC_HTML_PAGES,
+      deadLetter: c.TOPIC_DEAD_LETTER,
+      runs: c.TOPIC_RUNS,
+    },
+    partitions: c.TOPIC_PARTITIONS,
+    rawRetentionHours: c.RAW_RETENTION_HOURS,
+    indexPrefix: c.INDEX_PREFIX,
+  };
+}

@@ -1,0 +1,94 @@
+// The Kafka client is made here and only here (kafkajs today; this module is the seam to swap it).
+import { Kafka, logLevel, type ITopicConfig, type LogEntry } from 'kafkajs';
+import type { ServicesConfig } from './config.ts';
+import { ExitCode, UserError } from './errors.ts';
+import type { Logger } from './log.ts';
+
+export type { Consumer, EachBatchPayload, Kafka, Producer, Admin } from 'kafkajs';
+
+// We pick kafkajs's default partitioner knowingly; its migration notice is noise in our logs.
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(cfg: ServicesConfig, clientId: string, log: Logger): Kafka {
+  const kafkaLog = log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId,
+    brokers: cfg.kafkaBrokers,
+    connectionTimeout: 5_000,
+    requestTimeout: 60_000,
+    retry: { initialRetryTime: 300, retries: 8 },
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        kafkaLog[levels[level] ?? 'info'](rest, message);
+      },
+  });
+}
+
+/** Topic layout: pages topics share a partition count so the transformer can keep partition p → p. */
+export function topicSpecs(cfg: ServicesConfig): ITopicConfig[] {
+  const retentionMs = String(cfg.rawRetentionHours * 3_600_000);
+  const pages = (topic: string, retention: string): ITopicConfig => ({
+    topic,
+    numPartitions: cfg.partitions,
+    replicationFactor: -1,
+    configEntries: [
+      { name: 'retention.ms', value: retention },
+      { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
+      { name: 'compression.type', value: 'producer' },
+    ],
+  });
+  return [
+    pages(cfg.topics.rawPages, retentionMs),
+    pages(cfg.topics.htmlPages, retentionMs),
+    pages(cfg.topics.deadLetter, retentionMs),
+    {
+      topic: cfg.topics.runs,
+      numPartitions: 1,
+      replicationFactor: -1,
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+    },
+  ];
+}
+
+/** Creates the product's topics when missing; existing topics are left as they are. */
+export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topicSpecs(cfg).filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    const [raw, html] = (
+      await admin.fetchTopicMetadata({ topics: [cfg.topics.rawPages, cfg.topics.htmlPages] })
+    ).topics;
+    if (raw && html && raw.partitions.length !== html.partitions.length) {
+      throw new UserError(
+        `Topics ${raw.name} (${raw.partitions.length} partitions) and ${html.name} (${html.partitions.length}) differ in partition count`,
+        {
+          hint: 'The transformer writes raw partition p to HTML partition p: give both topics the same partition count.',
+        },
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Turns a kafkajs connection failure into a message that says where we looked and what to do. */
+export function kafkaUnavailable(cfg: ServicesConfig, err: unknown): UserError {
+  return new UserError(`Kafka is not reachable at ${cfg.kafkaBrokers.join(',')}: ${(err as Error).message}`, {
+    exitCode: ExitCode.network,
+    hint: 'Start the local stack with `npm run stack -- up`, or set KAFKA_BROKERS to your brokers.',
+    cause: err,
+  });
+}

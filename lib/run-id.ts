@@ -1,0 +1,20 @@
+// The run id format, defined once: a ULID (unique, and sorts by creation time), which is also what
+// makes "an older run finishing late" detectable by plain comparison.
+import { monotonicFactory } from 'ulid';
+
+const next = monotonicFactory();
+
+export function newRunId(now = Date.now()): string {
+  return next(now);
+}
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export function isRunId(value: string): boolean {
+  return ULID.test(value);
+}
+
+/** Run ids compare in time order. */
+export function isNewerRun(a: string, b: string): boolean {
+  return a > b;
+}

@@ -1,0 +1,110 @@
+// TypeScript shapes of the Avro records in this folder (keep each in step with its .avsc file;
+// test/schemas checks that sample values of these types encode).
+
+export type RunMarkerKind = 'START' | 'END' | 'ABORT';
+
+export interface RunMarker {
+  kind: RunMarkerKind;
+  partition: number;
+  partitions: number;
+  pagesInPartition: number;
+  pagesTotal: number;
+  reason: string | null;
+  at: number;
+  replayOf: string | null;
+}
+
+export interface Space {
+  id: string;
+  key: string;
+  name: string;
+  /** global, personal, ... as Confluence reports it */
+  type: string;
+  status: string;
+}
+
+export interface RawPage {
+  id: string;
+  title: string;
+  status: string;
+  version: number;
+  versionCreatedAt: string | null;
+  parentId: string | null;
+  space: Space;
+  body: string;
+  url: string;
+  fetchedAt: number;
+}
+
+export type Visibility = 'internal' | 'public';
+
+export interface HtmlPage {
+  pageId: string;
+  title: string;
+  html: string;
+  text: string;
+  url: string;
+  spaceKey: string;
+  spaceName: string;
+  spaceType: string;
+  visibility: Visibility;
+  version: number;
+  updatedAt: string | null;
+}
+
+export interface ConversionFailure {
+  pageId: string;
+  reason: string;
+}
+
+/** Exactly one of page / marker is set. */
+export interface RawPageEvent {
+  runId: string;
+  sourceId: string;
+  page: RawPage | null;
+  marker: RunMarker | null;
+}
+
+/** Exactly one of page / failure / marker is set. */
+export interface HtmlPageEvent {
+  runId: string;
+  sourceId: string;
+  page: HtmlPage | null;
+  failure: ConversionFailure | null;
+  marker: RunMarker | null;
+}
+
+export interface DeadLetter {
+  runId: string;
+  sourceId: string;
+  reason: string;
+  page: RawPage;
+  failedAt: number;
+}
+
+export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+export interface PartitionSpan {
+  partition: number;
+  start: string;
+  end: string | null;
+}
+
+export interface Run {
+  runId: string;
+  sourceId: string;
+  status: RunStatus;
+  replayOf: string | null;
+  startedAt: number;
+  endedAt: number | null;
+  spaces: number;
+  pages: number;
+  personalPages: number;
+  bytes: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  error: string | null;
+  topic: string;
+  offsets: PartitionSpan[];
+}

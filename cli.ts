@@ -3,12 +3,18 @@
 import { Command } from 'commander';
 import { registerSim } from './sim/cli.ts';
 import { registerConvert } from './transformer/cli.ts';
+import { registerProducer } from './producer/cli.ts';
+import { registerTransformer } from './transformer/service-cli.ts';
+import { registerIndexer } from './indexer/cli.ts';
 
 const program = new Command('cks')
   .description('Confluence Cloud -> Kafka -> Elasticsearch knowledge sync')
   .showHelpAfterError();
 
 registerSim(program);
+registerProducer(program);
 registerConvert(program);
+registerTransformer(program);
+registerIndexer(program);
 
 await program.parseAsync(process.argv);

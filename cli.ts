@@ -6,6 +6,9 @@ import { registerConvert } from './transformer/cli.ts';
 import { registerProducer } from './producer/cli.ts';
 import { registerTransformer } from './transformer/service-cli.ts';
 import { registerIndexer } from './indexer/cli.ts';
+import { installCrashHandlers } from './lib/cli.ts';
+
+installCrashHandlers();
 
 const program = new Command('cks')
   .description('Confluence Cloud -> Kafka -> Elasticsearch knowledge sync')

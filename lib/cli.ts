@@ -14,7 +14,9 @@ function report(err: unknown): ExitCode {
 }
 
 /** Wraps a command's action: errors become a message, a hint and the right exit code. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<void> | void,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

@@ -1,11 +1,84 @@
-import type { Command } from 'commander';
+// `sim serve`: the simulator as a process. Prints one JSON line when ready, serves until SIGTERM/SIGINT.
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseFaultSpec } from './faults.ts';
+import { startSim } from './index.ts';
+
+function int(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function faultSpec(v: string): string {
+  try {
+    parseFaultSpec(v);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return v;
+}
 
 export function registerSim(program: Command): void {
-  program
-    .command('sim')
-    .description('Confluence Cloud simulator (not built yet)')
-    .action(() => {
-      console.error('sim: not built yet');
-      process.exitCode = 1;
+  const sim = program.command('sim').description('Confluence Cloud simulator (see sim/README.md)');
+  sim
+    .command('serve')
+    .description(
+      'serve a generated Confluence Cloud site; prints {"baseUrl","email","token","pages"} when ready',
+    )
+    .option('--port <n>', 'port to listen on (0 = any free port)', int('--port', 0), 0)
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--seed <n>', 'content seed: same seed, same site', int('--seed', 0), 1)
+    .option('--spaces <n>', 'number of spaces', int('--spaces', 1), 6)
+    .option(
+      '--pages <n>',
+      'number of current pages (archived, draft, trashed come on top)',
+      int('--pages', 0),
+      300,
+    )
+    .option('--latency-ms <n>', 'fixed delay added to every API request', int('--latency-ms', 0), 0)
+    .option('--jitter-ms <n>', 'random extra delay, up to this many ms', int('--jitter-ms', 0), 0)
+    .option(
+      '--rate-limit <n>',
+      'requests per second per credential; 0 = unlimited',
+      int('--rate-limit', 0),
+      0,
+    )
+    .option(
+      '--faults <spec>',
+      'random fault rates, e.g. 500=0.01,503=0.01,reset=0.005 (see README)',
+      faultSpec,
+    )
+    .option('--slow-ms <n>', 'stall of a "slow" fault', int('--slow-ms', 0), 3000)
+    .option('--tls', 'serve HTTPS with a self-signed certificate generated at start')
+    .action(async (o: Record<string, unknown>) => {
+      const handle = await startSim({
+        port: o.port as number,
+        host: o.host as string,
+        seed: o.seed as number,
+        spaces: o.spaces as number,
+        pages: o.pages as number,
+        latencyMs: o.latencyMs as number,
+        jitterMs: o.jitterMs as number,
+        rateLimit: o.rateLimit as number,
+        slowMs: o.slowMs as number,
+        tls: o.tls === true,
+        ...(typeof o.faults === 'string' ? { faults: o.faults } : {}),
+      });
+      process.stdout.write(
+        JSON.stringify({
+          baseUrl: handle.baseUrl,
+          email: handle.email,
+          token: handle.token,
+          pages: handle.pages,
+        }) + '\n',
+      );
+      const stop = (): void => {
+        void handle.close().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
     });
 }

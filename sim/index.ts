@@ -1,0 +1,147 @@
+// The simulator's public surface: start it in-process, or generate content without a server.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { SimAdmin, type Settings } from './admin.ts';
+import { Faults, parseFaultSpec, type FaultRates } from './faults.ts';
+import { generateSite } from './model.ts';
+import { createHandler } from './server.ts';
+import { SimState, type User } from './state.ts';
+import { selfSignedCert } from './tls.ts';
+
+export { SimAdmin, type FaultInput, type PageInfo, type Settings, type SpaceInfo } from './admin.ts';
+export { bodySize, generateBody, isHostile } from './content.ts';
+export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRates, type FaultRule } from './faults.ts';
+export { generateSite, pageWebui, type Page, type Site, type Space } from './model.ts';
+export { SimState, type Access, type User } from './state.ts';
+
+export interface SimOptions {
+  port?: number;
+  host?: string;
+  seed?: number;
+  spaces?: number;
+  /** Current pages to generate (archived, draft and trashed pages come on top). */
+  pages?: number;
+  latencyMs?: number;
+  jitterMs?: number;
+  /** Requests per second per credential; 0 = unlimited. */
+  rateLimit?: number;
+  /** Random fault rates, as an object or a `500=0.01,reset=0.002` spec. */
+  faults?: FaultRates | string;
+  slowMs?: number;
+  tls?: boolean;
+  /** Replaces the default users (see DEFAULT_USERS). The first one is the handle's email/token. */
+  users?: User[];
+}
+
+export const DEFAULT_USERS: readonly User[] = [
+  {
+    email: 'sim@example.com',
+    token: 'sim-api-token',
+    accountId: '712020:sim-full',
+    access: 'full',
+    hiddenSpaceKeys: [],
+  },
+  {
+    email: 'limited@example.com',
+    token: 'limited-api-token',
+    accountId: '712020:sim-limited',
+    access: 'limited',
+    hiddenSpaceKeys: [],
+  },
+  {
+    email: 'noaccess@example.com',
+    token: 'noaccess-api-token',
+    accountId: '712020:sim-noaccess',
+    access: 'none',
+    hiddenSpaceKeys: [],
+  },
+];
+
+export interface SimHandle {
+  /** Site root, like `https://acme.atlassian.net`; the API is under `${baseUrl}/wiki/...`. */
+  baseUrl: string;
+  email: string;
+  token: string;
+  /** Current pages served when the simulator started (admin.info().pages for the live count). */
+  pages: number;
+  /** PEM of the self-signed certificate when `tls` is on, for clients to trust. */
+  ca?: string;
+  admin: SimAdmin;
+  close(): Promise<void>;
+}
+
+export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
+  const seed = options.seed ?? 1;
+  const site = generateSite({ seed, spaces: options.spaces ?? 6, pages: options.pages ?? 300 });
+  const users = (options.users ?? DEFAULT_USERS).map((u) => ({
+    ...u,
+    hiddenSpaceKeys: [...u.hiddenSpaceKeys],
+  }));
+  const state = new SimState(site, users);
+  const faultRates =
+    typeof options.faults === 'string' ? parseFaultSpec(options.faults) : (options.faults ?? {});
+  const settings: Settings = {
+    rateLimit: options.rateLimit ?? 0,
+    latencyMs: options.latencyMs ?? 0,
+    jitterMs: options.jitterMs ?? 0,
+    slowMs: options.slowMs ?? 3000,
+  };
+  const admin = new SimAdmin(state, new Faults(seed, faultRates), settings);
+  let baseUrl = '';
+  const handler = createHandler(admin, () => baseUrl);
+  const cert = options.tls ? selfSignedCert() : undefined;
+  const server: Server = cert ? createHttpsServer(cert, handler) : createHttpServer(handler);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `${cert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const first = users[0];
+  return {
+    baseUrl,
+    email: first?.email ?? '',
+    token: first?.token ?? '',
+    pages: state.currentPageCount(),
+    ...(cert ? { ca: cert.cert } : {}),
+    admin,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface GeneratedBody {
+  spaceKey: string;
+  pageId: string;
+  title: string;
+  /** The `/wiki` base a converter resolves links against. */
+  baseUrl: string;
+  body: string;
+}
+
+/**
+ * N storage bodies of a generated site, for converter benchmarks: the same pages, links and sizes
+ * the simulator serves for this seed (current pages in id order).
+ */
+export function* generateBodies(
+  n: number,
+  opts: { seed?: number; spaces?: number; baseUrl?: string } = {},
+): Generator<GeneratedBody> {
+  const seed = opts.seed ?? 1;
+  const state = new SimState(generateSite({ seed, spaces: opts.spaces ?? 6, pages: n }), []);
+  const baseUrl = opts.baseUrl ?? 'https://sim.atlassian.net/wiki';
+  for (const page of state.filterPages({ ...DEFAULT_USERS[0]!, access: 'full' }, { statuses: ['current'] })) {
+    yield {
+      spaceKey: state.spaceOf(page).key,
+      pageId: String(page.id),
+      title: page.title,
+      baseUrl,
+      body: state.body(page),
+    };
+  }
+}

@@ -1,0 +1,201 @@
+// The walk from the parsed tree to HTML and plain text, done in one pass with an explicit work stack
+// (no recursion, so 10,000-deep input cannot overflow the call stack). Element handlers push work;
+// everything they write passes through sanitize.ts.
+import { ALLOWED, BLOCKISH, DROP, allowedAttrs, escapeText } from './sanitize.ts';
+import type { SiteUrls } from './site-urls.ts';
+import type { Element, Node } from './storage-parser.ts';
+
+/** Output nested deeper than this loses its tags (content kept): readers of the HTML parse recursively. */
+export const MAX_DEPTH = 128;
+
+/** A piece of output. `open`/`close` pairs bracket their content and track nesting. */
+export interface Out {
+  html: string;
+  /** Plain text for this piece (not written as HTML: `html` carries its own, escaped). */
+  text?: string;
+  /** Starts a new line in the plain text. */
+  block?: boolean;
+  /** The matching close, set on opens: lets an open past MAX_DEPTH drop both tags. */
+  close?: Out;
+  /** +1 on opens, -1 on closes: output element depth, preformatted, link and raw-HTML scopes. */
+  depth?: number;
+  pre?: number;
+  link?: number;
+  raw?: number;
+}
+
+export type Task = Node | Out;
+
+export interface Scope {
+  block?: boolean;
+  pre?: boolean;
+  link?: boolean;
+  raw?: boolean;
+  /** Plain text written at the start (list markers, checkboxes). */
+  text?: string;
+}
+
+/** `open`, the children, `close`: a flat list of work for Renderer.push. */
+export function wrap(open: string, close: string, children: readonly Task[], scope: Scope = {}): Task[] {
+  const pre = scope.pre ? 1 : 0;
+  const link = scope.link ? 1 : 0;
+  const raw = scope.raw ? 1 : 0;
+  const end: Out = { html: close, block: scope.block, depth: -1, pre: -pre, link: -link, raw: -raw };
+  const start: Out = {
+    html: open,
+    block: scope.block,
+    text: scope.text,
+    close: end,
+    depth: 1,
+    pre,
+    link,
+    raw,
+  };
+  return [start, ...children, end];
+}
+
+/** Children without a wrapper; `block` makes them their own lines in the plain text. */
+export function unwrap(children: readonly Task[], block: boolean): Task[] {
+  return block ? [{ html: '', block: true }, ...children, { html: '', block: true }] : [...children];
+}
+
+export type Handler = (el: Element, r: Renderer) => void;
+
+/** Builds the plain text: whitespace collapsed as a browser would, one line per block. */
+class PlainText {
+  out = '';
+  private lineStart = true;
+  private space = false;
+
+  inline(s: string): void {
+    const c = s.replace(/[\t\n\f\r ]+/g, ' ');
+    let from = 0;
+    let to = c.length;
+    if (c.charCodeAt(0) === 32) {
+      this.space = true;
+      from = 1;
+    }
+    const trailing = to > from && c.charCodeAt(to - 1) === 32;
+    if (trailing) to--;
+    if (to > from) {
+      if (this.space && !this.lineStart) this.out += ' ';
+      this.out += c.slice(from, to);
+      this.lineStart = false;
+      this.space = false;
+    }
+    if (trailing) this.space = true;
+  }
+
+  verbatim(s: string): void {
+    if (s === '') return;
+    if (this.space && !this.lineStart) this.out += ' ';
+    this.out += s;
+    this.lineStart = s.charCodeAt(s.length - 1) === 10;
+    this.space = false;
+  }
+
+  lineBreak(): void {
+    this.out += '\n';
+    this.lineStart = true;
+    this.space = false;
+  }
+
+  block(): void {
+    if (!this.lineStart) this.lineBreak();
+    this.space = false;
+  }
+}
+
+export class Renderer {
+  html = '';
+  readonly urls: SiteUrls;
+  private readonly handlers: ReadonlyMap<string, Handler>;
+  private readonly plain = new PlainText();
+  private readonly tasks: Task[] = [];
+  private depth = 0;
+  private pre = 0;
+  private links = 0;
+  private raws = 0;
+
+  constructor(urls: SiteUrls, handlers: ReadonlyMap<string, Handler>) {
+    this.urls = urls;
+    this.handlers = handlers;
+  }
+
+  get text(): string {
+    return this.plain.out.replace(/\n+$/, '');
+  }
+
+  /** Inside a link: links nested in it are unwrapped (a nested <a> is re-parented by HTML parsers). */
+  get inLink(): boolean {
+    return this.links > 0;
+  }
+
+  /** Inside content parsed from a raw-HTML macro: a nested one is dropped, bounding the re-parsing. */
+  get inRawHtml(): boolean {
+    return this.raws > 0;
+  }
+
+  render(nodes: readonly Node[]): void {
+    this.push(nodes);
+    const tasks = this.tasks;
+    while (tasks.length > 0) {
+      const task = tasks.pop() as Task;
+      if (typeof task === 'string') this.writeText(task);
+      else if ('children' in task) this.element(task);
+      else this.write(task);
+    }
+  }
+
+  /** Queues work to run next, in order. */
+  push(items: readonly Task[]): void {
+    for (let i = items.length - 1; i >= 0; i--) this.tasks.push(items[i] as Task);
+  }
+
+  /** Writes output now (handlers run in document order, so this lands where the element was). */
+  write(o: Out): void {
+    if (o.block) this.plain.block();
+    if (o.text) this.plain.inline(o.text);
+    if (o.close) {
+      if (this.depth >= MAX_DEPTH) {
+        o.close.html = '';
+        o.close.depth = 0;
+      } else {
+        this.html += o.html;
+        this.depth++;
+      }
+    } else {
+      this.html += o.html;
+      if (o.depth) this.depth += o.depth;
+    }
+    if (o.pre) this.pre += o.pre;
+    if (o.link) this.links += o.link;
+    if (o.raw) this.raws += o.raw;
+  }
+
+  lineBreak(html: string): void {
+    this.html += html;
+    this.plain.lineBreak();
+  }
+
+  private writeText(s: string): void {
+    this.html += escapeText(s);
+    if (this.pre > 0) this.plain.verbatim(s);
+    else this.plain.inline(s);
+  }
+
+  private element(el: Element): void {
+    const handler = this.handlers.get(el.name);
+    if (handler) return handler(el, this);
+    if (DROP.has(el.name)) return;
+    const allowed = ALLOWED.get(el.name);
+    if (allowed) {
+      const name = allowed.as ?? el.name;
+      const attrs = allowedAttrs(el.attrs, allowed.attrs);
+      this.push(wrap(`<${name}${attrs}>`, `</${name}>`, el.children, { block: allowed.block }));
+    } else if (!el.name.startsWith('ri:')) {
+      // Unknown elements keep their content; ri: resource identifiers mean nothing outside links and images.
+      this.push(unwrap(el.children, BLOCKISH.has(el.name)));
+    }
+  }
+}

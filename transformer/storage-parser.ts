@@ -1,0 +1,117 @@
+// Storage format → a small element tree.
+//
+// htmlparser2's Tokenizer in HTML mode gives us HTML's named-entity table (&nbsp; &mdash; &rarr; …,
+// which XML parsers reject), raw-text <script>/<style>, CDATA sections and `/>`. The tree is built
+// here rather than by htmlparser2's Parser because storage format is XHTML: nesting must follow the
+// tags exactly (no HTML implied end tags), and a stray closing tag must cost O(1) — the Parser
+// searches its whole stack for each one, which is quadratic on hostile input.
+import { Tokenizer } from 'htmlparser2';
+
+export interface Element {
+  name: string;
+  /** Lower-cased names, decoded values; the first occurrence of a duplicate wins, as in HTML. */
+  attrs: Record<string, string>;
+  children: Node[];
+}
+/** A string child is decoded text (CDATA included). */
+export type Node = Element | string;
+
+// Always empty, whether or not the source closes them: raw HTML (the html macro) writes `<br>`.
+const VOID = new Set([
+  'area',
+  'base',
+  'br',
+  'col',
+  'embed',
+  'hr',
+  'img',
+  'input',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
+
+export function element(name: string, children: Node[] = []): Element {
+  return { name, attrs: Object.create(null) as Record<string, string>, children };
+}
+
+/** Parses storage format (or raw HTML); never throws on malformed input. Returns a root holding the top-level nodes. */
+export function parseStorage(src: string): Element {
+  const root = element('#root');
+  const stack: Element[] = [root];
+  // How many elements of each name are open, so a closer with no opener is rejected without a stack scan.
+  const open = new Map<string, number>();
+  let text = '';
+  let tag: Element = root;
+  let attrName = '';
+  let attrValue = '';
+
+  const flushText = (): void => {
+    if (text !== '') {
+      (stack[stack.length - 1] as Element).children.push(text);
+      text = '';
+    }
+  };
+  const startTag = (selfClosing: boolean): void => {
+    (stack[stack.length - 1] as Element).children.push(tag);
+    if (selfClosing || VOID.has(tag.name)) return;
+    stack.push(tag);
+    open.set(tag.name, (open.get(tag.name) ?? 0) + 1);
+  };
+  const endTag = (name: string): void => {
+    if (!open.get(name)) return;
+    for (;;) {
+      const top = stack.pop() as Element;
+      open.set(top.name, (open.get(top.name) as number) - 1);
+      if (top.name === name) return;
+    }
+  };
+
+  const tokenizer = new Tokenizer(
+    { xmlMode: false, decodeEntities: true, recognizeSelfClosing: true },
+    {
+      ontext: (start, end) => {
+        text += src.slice(start, end);
+      },
+      ontextentity: (cp) => {
+        text += String.fromCodePoint(cp);
+      },
+      oncdata: (start, end, offset) => {
+        text += src.slice(start, end - offset);
+      },
+      onopentagname: (start, end) => {
+        flushText();
+        tag = element(src.slice(start, end).toLowerCase());
+      },
+      onattribname: (start, end) => {
+        attrName = src.slice(start, end).toLowerCase();
+        attrValue = '';
+      },
+      onattribdata: (start, end) => {
+        attrValue += src.slice(start, end);
+      },
+      onattribentity: (cp) => {
+        attrValue += String.fromCodePoint(cp);
+      },
+      onattribend: () => {
+        if (!(attrName in tag.attrs)) tag.attrs[attrName] = attrValue;
+      },
+      onopentagend: () => startTag(false),
+      onselfclosingtag: () => startTag(true),
+      onclosetag: (start, end) => {
+        flushText();
+        endTag(src.slice(start, end).toLowerCase());
+      },
+      oncomment: () => {},
+      ondeclaration: () => {},
+      onprocessinginstruction: () => {},
+      onend: flushText,
+    },
+  );
+  tokenizer.write(src);
+  tokenizer.end();
+  return root;
+}

@@ -182,12 +182,13 @@ function listPages(state: SimState, req: ApiRequest, spaceId?: number): ApiRespo
   const format = enumParam(q, 'body-format', BULK_BODY_FORMATS);
   const statuses = enumListParam(q, 'status', LIST_STATUSES) ?? DEFAULT_STATUSES;
   const title = q.get('title');
+  const depth = spaceId !== undefined ? enumParam(q, 'depth', ['all', 'root'] as const) : undefined;
   const query: PageQuery = { statuses: statuses as PageStatus[], ...(title !== null ? { title } : {}) };
   if (spaceId !== undefined) {
     const space = state.space(spaceId);
     if (!space || !state.canSeeSpace(req.user, space)) return v2Error(404, `Space ${spaceId} not found`);
     query.spaceIds = [spaceId];
-    query.rootOnly = enumParam(q, 'depth', ['all', 'root'] as const) === 'root';
+    query.rootOnly = depth === 'root';
   } else {
     const spaceIds = intListParam(q, 'space-id', 100);
     const ids = intListParam(q, 'id', 250);

@@ -1,12 +1,45 @@
 import type { Command } from 'commander';
+import { action } from '../lib/cli.ts';
 
 export function registerTransformer(program: Command): void {
   program
     .command('transformer')
-    .description('storage format -> HTML, raw topic -> HTML topic (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      console.error('transformer: not built yet');
-      process.exitCode = 1;
-    });
+    .description(
+      'the transformer service: raw pages topic -> sanitized HTML pages topic (failures also to the dead-letter topic), until SIGTERM',
+    )
+    .addHelpText(
+      'after',
+      `
+Environment:
+  KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_RAW_PAGES, TOPIC_HTML_PAGES, TOPIC_DEAD_LETTER, TOPIC_PARTITIONS
+                          see docs/configuration.md
+  TRANSFORMER_GROUP_ID    consumer group (default <INDEX_PREFIX>-transformer)
+  METRICS_PORT            port of /healthz and /metrics (default: any free port, logged at start)
+  LOG_LEVEL               pino level (default info)`,
+    )
+    .action(
+      action(async () => {
+        // Loaded only when the service runs, so the CLI's other commands start fast.
+        const { startTransformer, transformerConfig } = await import('./service.ts');
+        const { createLogger } = await import('../lib/log.ts');
+        const { startService } = await import('../lib/service.ts');
+        const cfg = transformerConfig();
+        const log = createLogger('transformer');
+        const service = await startService('transformer', log);
+        try {
+          const transformer = await startTransformer(cfg, { log, metrics: service.metrics });
+          const crashed = transformer.done.catch((err: Error) => {
+            service.setHealthy(false, err.message);
+            throw err;
+          });
+          try {
+            await Promise.race([service.stopped, crashed]);
+          } finally {
+            await transformer.stop();
+          }
+        } finally {
+          await service.close();
+        }
+      }),
+    );
 }

@@ -1,0 +1,114 @@
+// What the transformer service does to one record, without I/O: a raw event in, the HTML event (and,
+// for a page that cannot be converted, the dead letter) out. The service loop only moves bytes.
+import type { DeadLetter, HtmlPage, HtmlPageEvent, RawPage, RawPageEvent } from '../schemas/index.ts';
+import { ConversionError, convertPage, type Converted, type PageContext } from './convert.ts';
+import { visibilityOf } from './visibility.ts';
+
+export type Convert = (storage: string, ctx: PageContext) => Converted;
+
+export type Transformed =
+  | { kind: 'page' | 'marker'; event: HtmlPageEvent }
+  | { kind: 'failure'; code: string; event: HtmlPageEvent; deadLetter: DeadLetter };
+
+/** The site's wiki root a page's links resolve against: everything before `/spaces/` in its URL. */
+export function wikiBaseOf(pageUrl: string): string | null {
+  const at = pageUrl.indexOf('/spaces/');
+  return at === -1 ? null : pageUrl.slice(0, at);
+}
+
+/**
+ * Maps one raw event to its output. Markers pass unchanged; a page becomes an HTML page, or a failure
+ * plus a dead letter when it cannot be converted — never an exception, so bad input cannot stop the
+ * service. `null` for an envelope holding neither a page nor a marker (nothing to account for).
+ */
+export function transformEvent(
+  raw: RawPageEvent,
+  now: number,
+  convert: Convert = convertPage,
+): Transformed | null {
+  const { runId, sourceId } = raw;
+  if (raw.marker)
+    return { kind: 'marker', event: { runId, sourceId, page: null, failure: null, marker: raw.marker } };
+  if (!raw.page) return null;
+  let page: HtmlPage;
+  try {
+    page = htmlPageOf(raw.page, convert);
+  } catch (err) {
+    return failed(raw, raw.page, err, now);
+  }
+  return { kind: 'page', event: { runId, sourceId, page, failure: null, marker: null } };
+}
+
+function htmlPageOf(raw: RawPage, convert: Convert): HtmlPage {
+  const baseUrl = wikiBaseOf(raw.url);
+  if (baseUrl === null) {
+    throw new ConversionError(
+      'invalid-context',
+      `page URL ${JSON.stringify(raw.url)} has no /spaces/ part, so the site's wiki root is unknown`,
+    );
+  }
+  const { html, text } = convert(raw.body, {
+    baseUrl,
+    spaceKey: raw.space.key,
+    pageId: raw.id,
+    title: raw.title,
+  });
+  return {
+    pageId: raw.id,
+    title: raw.title,
+    html,
+    text,
+    url: raw.url,
+    spaceKey: raw.space.key,
+    spaceName: raw.space.name,
+    spaceType: raw.space.type,
+    // From the space the producer recorded; visibilityOf answers internal whenever in doubt.
+    visibility: visibilityOf(raw.space),
+    version: raw.version,
+    updatedAt: raw.versionCreatedAt,
+  };
+}
+
+/** The failure record and dead letter that account for a page in place of its HTML. */
+export function failed(
+  { runId, sourceId }: Pick<RawPageEvent, 'runId' | 'sourceId'>,
+  page: RawPage,
+  err: unknown,
+  now: number,
+): Extract<Transformed, { kind: 'failure' }> {
+  const code = err instanceof ConversionError ? err.reason : 'internal-error';
+  const reason = `${code}: ${err instanceof Error ? err.message : String(err)}`;
+  return {
+    kind: 'failure',
+    code,
+    event: { runId, sourceId, page: null, failure: { pageId: page.id, reason }, marker: null },
+    deadLetter: { runId, sourceId, reason, page, failedAt: now },
+  };
+}
+
+/**
+ * Splits `items` in order into runs of at most `maxItems` and `maxBytes` (an item larger than
+ * `maxBytes` goes alone): bounded work between heartbeats, bounded produce requests.
+ */
+export function chunksOf<T>(
+  items: readonly T[],
+  bytesOf: (item: T) => number,
+  maxItems: number,
+  maxBytes: number,
+): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = bytesOf(item);
+    if (chunk.length > 0 && (chunk.length >= maxItems || bytes + size > maxBytes)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}

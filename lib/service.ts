@@ -6,6 +6,8 @@ import type { Logger } from './log.ts';
 
 export interface ServiceHandle {
   metrics: Registry;
+  /** The port /healthz and /metrics listen on (useful when started on port 0). */
+  port: number;
   /** Resolves when a stop signal arrives; `stopping` is true from then on. */
   stopped: Promise<void>;
   readonly stopping: boolean;
@@ -52,10 +54,8 @@ export async function startService(
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
-  log.info(
-    { port: typeof address === 'object' && address ? address.port : port },
-    `${name}: /healthz and /metrics listening`,
-  );
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  log.info({ port: boundPort }, `${name}: /healthz and /metrics listening`);
 
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
@@ -71,6 +71,7 @@ export async function startService(
 
   return {
     metrics,
+    port: boundPort,
     stopped,
     get stopping() {
       return stopping;

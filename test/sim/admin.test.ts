@@ -32,7 +32,7 @@ describe('admin API: changes between runs propagate', () => {
     });
     expect(r.status).toBe(201);
     expect(r.json).toMatchObject({ spaceKey: 'ENG', title: 'Fresh & new ✨', version: 1, status: 'current' });
-    expect((await currentIds(sim)).has(r.json.id)).toBe(true);
+    expect((await currentIds(sim)).has(r.json.id!)).toBe(true);
     const page = (await get(sim, `/wiki/api/v2/pages/${r.json.id}?body-format=storage`)).json as V2Page;
     expect(page.body.storage?.value).toBe('<p>Hello</p>');
     const state = await admin(sim.baseUrl, 'GET', 'state');

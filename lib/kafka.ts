@@ -1,5 +1,5 @@
 // The Kafka client is made here and only here (kafkajs today; this module is the seam to swap it).
-import { Kafka, logLevel, type ITopicConfig, type LogEntry } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type ITopicConfig, type LogEntry } from 'kafkajs';
 import type { ServicesConfig } from './config.ts';
 import { ExitCode, UserError } from './errors.ts';
 import type { Logger } from './log.ts';
@@ -90,5 +90,27 @@ export function kafkaUnavailable(cfg: ServicesConfig, err: unknown): UserError {
     exitCode: ExitCode.network,
     hint: 'Start the local stack with `npm run stack -- up`, or set KAFKA_BROKERS to your brokers.',
     cause: err,
+  });
+}
+
+export { CompressionTypes } from 'kafkajs';
+
+const keyPartitioner = Partitioners.DefaultPartitioner();
+
+/**
+ * The partition kafkajs's default (Java-compatible murmur2) partitioner picks for `key`: producers that
+ * count records per partition set it explicitly, and it matches what any Kafka client would choose.
+ */
+export function partitionOf(key: string, partitions: number): number {
+  return keyPartitioner({
+    topic: '',
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [],
+      isr: [],
+    })),
+    message: { key, value: null },
   });
 }

@@ -1,12 +1,155 @@
+// `producer check` and `producer run [--every 4h]`.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { Counter, Gauge } from 'prom-client';
+import { action, interactive } from '../lib/cli.ts';
+import { ExitCode, UserError } from '../lib/errors.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
+import { startService } from '../lib/service.ts';
+import { checkAccess } from './check.ts';
+import { parseEvery, producerConfig, type ProducerConfig } from './config.ts';
+import { runPull, type RunSummary } from './run.ts';
+import { nextSlot } from './schedule.ts';
+
+function describe(s: RunSummary): string {
+  const mb = (s.bytes / 1e6).toFixed(1);
+  return (
+    `run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pages} pages ` +
+    `(${s.personalPages} personal) from ${s.spaces} spaces, ${mb} MB, ${s.requests} requests, ` +
+    `${s.retries} retries, ${s.rateLimited} rate-limited (429)` +
+    (s.error ? `\n  error: ${s.error}` : '')
+  );
+}
+
+/** One run, stopped cleanly (ABORT markers) by SIGTERM/SIGINT. */
+async function runOnce(cfg: ProducerConfig, log: Logger): Promise<void> {
+  const stop = new AbortController();
+  const onSignal = (signal: string) => stop.abort(new Error(`stopped by ${signal}`));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const summary = await runPull(cfg, { log, signal: stop.signal, interactive: interactive() });
+    process.stdout.write(`${describe(summary)}\n`);
+    if (summary.status === 'FAILED') {
+      throw new UserError(`Run ${summary.runId} failed: ${summary.error}`, {
+        exitCode: ExitCode.runFailed,
+        hint: `${summary.hint ? `${summary.hint}\n` : ''}Nothing of this run goes live (it ended with ABORT markers); fix the cause and run again.`,
+      });
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+/** Runs on a fixed grid until SIGTERM; a failed run is logged and waits for the next slot. */
+async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Promise<void> {
+  const service = await startService('producer', log);
+  const runs = new Counter({
+    name: 'producer_runs_total',
+    help: 'Runs by final status',
+    labelNames: ['status'],
+    registers: [service.metrics],
+  });
+  const pages = new Counter({
+    name: 'producer_pages_total',
+    help: 'Pages sent to Kafka',
+    registers: [service.metrics],
+  });
+  const requests = new Counter({
+    name: 'producer_requests_total',
+    help: 'Confluence requests',
+    registers: [service.metrics],
+  });
+  const retries = new Counter({
+    name: 'producer_retries_total',
+    help: 'Confluence requests retried',
+    registers: [service.metrics],
+  });
+  const limited = new Counter({
+    name: 'producer_rate_limited_total',
+    help: 'Confluence 429 answers',
+    registers: [service.metrics],
+  });
+  const lastRun = new Gauge({
+    name: 'producer_last_run_end_seconds',
+    help: 'End of the last run, by status',
+    labelNames: ['status'],
+    registers: [service.metrics],
+  });
+  const running = new Gauge({
+    name: 'producer_run_in_progress',
+    help: '1 while a run is pulling',
+    registers: [service.metrics],
+  });
+  const firstStart = Date.now();
+  try {
+    while (!service.stopping) {
+      const stop = new AbortController();
+      void service.stopped.then(() => stop.abort(new Error('stopped by SIGTERM')));
+      running.set(1);
+      try {
+        const s = await runPull(cfg, { log, signal: stop.signal });
+        process.stdout.write(`${describe(s)}\n`);
+        runs.inc({ status: s.status });
+        pages.inc(s.pages);
+        requests.inc(s.requests);
+        retries.inc(s.retries);
+        limited.inc(s.rateLimited);
+        lastRun.set({ status: s.status }, Date.now() / 1000);
+      } catch (err) {
+        // Kafka or the registry down: no run was started; try again at the next slot.
+        runs.inc({ status: 'NOT_STARTED' });
+        log.error({ err }, 'run could not start; waiting for the next slot');
+      } finally {
+        running.set(0);
+      }
+      if (service.stopping) break;
+      const at = nextSlot(firstStart, everyMs, Date.now());
+      log.info({ nextRunAt: new Date(at).toISOString() }, 'waiting for the next run');
+      const wake = new AbortController();
+      await Promise.race([
+        sleep(at - Date.now(), undefined, { signal: wake.signal }).catch(() => {}),
+        service.stopped,
+      ]);
+      wake.abort();
+    }
+  } finally {
+    await service.close();
+  }
+}
 
 export function registerProducer(program: Command): void {
-  program
+  const producer = program
     .command('producer')
-    .description('Confluence -> Kafka: check credentials, run a full pull (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      console.error('producer: not built yet');
-      process.exitCode = 1;
-    });
+    .description('Confluence -> Kafka: check credentials, run a full pull (see producer/README.md)');
+  producer
+    .command('check')
+    .description('prove the configured credentials can read Confluence spaces and pages')
+    .action(
+      action(async () => {
+        const cfg = producerConfig();
+        const r = await checkAccess(cfg, createLogger('producer', { sourceId: cfg.sourceId }));
+        process.stdout.write(
+          `ok: ${r.email} can read Confluence at ${r.siteUrl} (source id ${cfg.sourceId}): ` +
+            `${r.spacesSeen}${r.spacesSeen === 25 ? '+' : ''} spaces, ` +
+            (r.pagesReadableIn
+              ? `pages readable in space ${r.pagesReadableIn}\n`
+              : 'no pages in the first spaces\n'),
+        );
+      }),
+    );
+  producer
+    .command('run')
+    .description('one full pull of the site into Kafka (or one every --every)')
+    .option('--every <duration>', 'repeat on a fixed schedule, e.g. 4h or 30m; serves /healthz and /metrics')
+    .action(
+      action(async (o: { every?: string }) => {
+        const everyMs = o.every === undefined ? undefined : parseEvery(o.every);
+        const cfg = producerConfig();
+        const log = createLogger('producer');
+        if (everyMs === undefined) await runOnce(cfg, log);
+        else await runEvery(cfg, everyMs, log);
+      }),
+    );
 }

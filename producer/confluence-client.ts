@@ -1,0 +1,269 @@
+// HTTP to Confluence Cloud: one undici pool of keep-alive connections (bounded), Basic auth, retries
+// with backoff, and every failure classified so a person can be told what to do about it.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { ExitCode, UserError } from '../lib/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import { nextLink, resolveNext } from './paging.ts';
+import { parseRetryAfter, retryDelay, type RetryPolicy } from './retry.ts';
+
+export type FailureKind =
+  | 'unauthorized' // 401
+  | 'forbidden' // 403
+  | 'not-found' // 404 with a Confluence (JSON) body
+  | 'not-confluence' // HTML, redirects, 404 without JSON: the host is not a Confluence Cloud site
+  | 'dns' // the host name does not resolve
+  | 'network' // resets, refused connections, timeouts
+  | 'server' // 5xx and other unexpected statuses
+  | 'rate-limited' // 429
+  | 'truncated' // a 200 whose body is not complete JSON
+  | 'bad-request'; // 400: our request is wrong
+
+export class ConfluenceError extends Error {
+  readonly kind: FailureKind;
+  readonly status: number | undefined;
+  /** Path and query of the request (no credentials ever travel in URLs). */
+  readonly path: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(
+    kind: FailureKind,
+    path: string,
+    message: string,
+    opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    super(message, { cause: opts.cause });
+    this.name = 'ConfluenceError';
+    this.kind = kind;
+    this.path = path;
+    this.status = opts.status;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+  get retryable(): boolean {
+    return ['network', 'server', 'rate-limited', 'truncated'].includes(this.kind);
+  }
+}
+
+export interface ConfluenceStats {
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  /** Response body bytes read from Confluence. */
+  bytes: number;
+}
+
+/** One page of a listing: its results and `_links.base` (the `/wiki` root that `webui` links hang off). */
+export interface Listing<T> {
+  results: T[];
+  base: string;
+}
+
+export interface ConfluenceClientOptions {
+  siteUrl: string;
+  authorization: string;
+  connections: number;
+  requestTimeoutMs: number;
+  retry: RetryPolicy;
+  log: Logger;
+}
+
+export interface ConfluenceClient {
+  readonly siteUrl: string;
+  readonly stats: ConfluenceStats;
+  /** GET a JSON document (path relative to the site root, or a next link), retrying what is transient. */
+  getJson(pathOrUrl: string, signal?: AbortSignal): Promise<{ body: unknown; next: string | undefined }>;
+  /** Every page of a v2 listing, following the next links exactly. */
+  list<T>(path: string, query: Record<string, string>, signal?: AbortSignal): AsyncGenerator<Listing<T>>;
+  close(): Promise<void>;
+}
+
+const NETWORK_CODES_NOT_RETRIED = new Set(['ENOTFOUND']);
+
+function errorTitle(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { errors?: { title?: string }[]; message?: string };
+    return parsed.errors?.[0]?.title ?? parsed.message ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export function createConfluenceClient(opts: ConfluenceClientOptions): ConfluenceClient {
+  const site = new URL(opts.siteUrl);
+  const pool = new Pool(site.origin, {
+    connections: opts.connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    headersTimeout: opts.requestTimeoutMs,
+    bodyTimeout: opts.requestTimeoutMs,
+    connect: { timeout: Math.min(opts.requestTimeoutMs, 10_000) },
+  });
+  const stats: ConfluenceStats = { requests: 0, retries: 0, rateLimited: 0, bytes: 0 };
+  const headers = { authorization: opts.authorization, accept: 'application/json' };
+
+  async function attempt(
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<{ body: unknown; next: string | undefined }> {
+    stats.requests++;
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const res = await pool.request({ method: 'GET', path, headers, ...(signal ? { signal } : {}) });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      const bytes = Buffer.from(await res.body.arrayBuffer());
+      stats.bytes += bytes.length;
+      text = bytes.toString('utf8');
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
+      const kind = NETWORK_CODES_NOT_RETRIED.has(code) ? 'dns' : 'network';
+      throw new ConfluenceError(kind, path, `GET ${path}: ${code} ${(err as Error).message}`, { cause: err });
+    }
+    const header = (name: string) => {
+      const v = responseHeaders[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    };
+    const isJson = /json/i.test(header('content-type') ?? '');
+    const what = `GET ${path} answered ${status}`;
+    if (status === 200) {
+      if (!isJson)
+        throw new ConfluenceError(
+          'not-confluence',
+          path,
+          `${what} with ${header('content-type') ?? 'no content type'}, not JSON`,
+          { status },
+        );
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw new ConfluenceError(
+          'truncated',
+          path,
+          `${what} with an incomplete JSON body (${text.length} bytes)`,
+          { status, cause: err },
+        );
+      }
+      return { body, next: nextLink(body, header('link')) };
+    }
+    const title = isJson ? errorTitle(text) : '';
+    const message = `${what}${title ? `: ${title}` : ''}`;
+    const retryAfterMs = parseRetryAfter(header('retry-after'));
+    const withRetryAfter = { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+    if (status === 429) throw new ConfluenceError('rate-limited', path, message, withRetryAfter);
+    if (status === 401) throw new ConfluenceError('unauthorized', path, message, { status });
+    if (status === 403) throw new ConfluenceError('forbidden', path, message, { status });
+    if (status === 404 && isJson) throw new ConfluenceError('not-found', path, message, { status });
+    if (status === 400) throw new ConfluenceError('bad-request', path, message, { status });
+    if (status >= 500 || status === 408) throw new ConfluenceError('server', path, message, withRetryAfter);
+    const where = header('location') ? ` (redirect to ${header('location')})` : '';
+    throw new ConfluenceError('not-confluence', path, `${message}${where}, not a Confluence REST answer`, {
+      status,
+    });
+  }
+
+  async function getJson(pathOrUrl: string, signal?: AbortSignal) {
+    const url = new URL(resolveNext(opts.siteUrl, pathOrUrl));
+    const path = url.pathname + url.search;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt(path, signal);
+      } catch (err) {
+        if (!(err instanceof ConfluenceError) || !err.retryable) throw err;
+        if (err.kind === 'rate-limited') stats.rateLimited++;
+        const delay = retryDelay(opts.retry, retry, err.retryAfterMs);
+        if (delay === undefined) {
+          throw new ConfluenceError(err.kind, err.path, `${err.message} (gave up after ${retry} retries)`, {
+            ...(err.status !== undefined ? { status: err.status } : {}),
+            cause: err,
+          });
+        }
+        stats.retries++;
+        opts.log.warn(
+          { path, kind: err.kind, status: err.status, retry: retry + 1, delayMs: Math.round(delay) },
+          'Confluence request failed; retrying',
+        );
+        await sleep(delay, undefined, signal ? { signal } : {});
+      }
+    }
+  }
+
+  async function* list<T>(path: string, query: Record<string, string>, signal?: AbortSignal) {
+    let next: string | undefined = `${path}?${new URLSearchParams(query).toString()}`;
+    const seen = new Set<string>();
+    while (next !== undefined) {
+      // A server that hands back a cursor twice would loop forever; fail loudly instead.
+      if (seen.has(next))
+        throw new ConfluenceError('server', next, `GET ${next}: the listing repeats a next link`);
+      seen.add(next);
+      const page: { body: unknown; next: string | undefined } = await getJson(next, signal);
+      const body = page.body as { results?: unknown; _links?: { base?: unknown } };
+      if (!Array.isArray(body.results)) {
+        throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);
+      }
+      const base = typeof body._links?.base === 'string' ? body._links.base : `${opts.siteUrl}/wiki`;
+      yield { results: body.results as T[], base };
+      next = page.next;
+    }
+  }
+
+  return { siteUrl: opts.siteUrl, stats, getJson, list, close: () => pool.close() };
+}
+
+const TOKEN_HINT = 'https://id.atlassian.com/manage-profile/security/api-tokens';
+
+/** Turns a Confluence failure into what happened and what to do, with the exit code scripts can test. */
+export function explainFailure(err: unknown, site: { siteUrl: string; email: string }): UserError {
+  if (!(err instanceof ConfluenceError)) {
+    return err instanceof UserError
+      ? err
+      : new UserError((err as Error).message ?? String(err), { cause: err });
+  }
+  const host = new URL(site.siteUrl).host;
+  switch (err.kind) {
+    case 'dns':
+      return new UserError(
+        `The Confluence site ${host} does not exist: its name does not resolve (${err.message})`,
+        {
+          exitCode: ExitCode.network,
+          hint: 'Check CONFLUENCE_DOMAIN: it is the host in your Confluence address, e.g. yourcompany.atlassian.net. If it is right, check DNS and network access from this machine.',
+          cause: err,
+        },
+      );
+    case 'network':
+      return new UserError(`Cannot reach Confluence at ${site.siteUrl}: ${err.message}`, {
+        exitCode: ExitCode.network,
+        hint: 'Check network access to the site (proxy, firewall) and try again; CONFLUENCE_BASE_URL overrides the address.',
+        cause: err,
+      });
+    case 'not-confluence':
+      return new UserError(`${site.siteUrl} does not look like a Confluence Cloud site: ${err.message}`, {
+        exitCode: ExitCode.config,
+        hint: 'Check CONFLUENCE_DOMAIN (e.g. yourcompany.atlassian.net, the site where Confluence lives) or CONFLUENCE_BASE_URL.',
+        cause: err,
+      });
+    case 'unauthorized':
+      return new UserError(`Confluence at ${host} rejected the credentials of ${site.email} (401)`, {
+        exitCode: ExitCode.auth,
+        hint: `The API token is wrong, revoked or expired, or belongs to another account than CONFLUENCE_EMAIL. Create a token for ${site.email} at ${TOKEN_HINT}.`,
+        cause: err,
+      });
+    case 'forbidden':
+      return new UserError(
+        `${site.email} signed in to ${host} but may not use Confluence (403): ${err.message}`,
+        {
+          exitCode: ExitCode.auth,
+          hint: 'Ask a site admin to give this account Confluence product access (admin.atlassian.com → Users), or use an account that has it.',
+          cause: err,
+        },
+      );
+    default:
+      return new UserError(`Confluence at ${host} kept failing: ${err.message}`, {
+        exitCode: ExitCode.network,
+        hint: 'Confluence or the network is having trouble; try again later. Retries and waits are tuned with PRODUCER_MAX_RETRIES and PRODUCER_RETRY_AFTER_CAP_S.',
+        cause: err,
+      });
+  }
+}

@@ -1,0 +1,84 @@
+// The Confluence data source: what a full pull reads, in the product's words. Every space the
+// credentials can read (global and personal, current and archived) and every current page in each,
+// with its storage body, as async iterators of listing pages so memory stays flat however big the site.
+import type { RawPage, Space } from '../schemas/index.ts';
+import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
+
+/** The v2 maximum: fewest requests per page pulled. */
+export const LIST_LIMIT = 250;
+
+interface V2Space {
+  id: string | number;
+  key: string;
+  name?: string;
+  type?: string;
+  status?: string;
+}
+
+interface V2Page {
+  id: string | number;
+  title?: string;
+  status?: string;
+  parentId?: string | number | null;
+  version?: { number?: number; createdAt?: string };
+  body?: { storage?: { value?: string } };
+  _links?: { webui?: string };
+}
+
+function toSpace(s: V2Space, path: string): Space {
+  if (s?.id === undefined || typeof s.key !== 'string') {
+    throw new ConfluenceError('not-confluence', path, `GET ${path}: a space without id or key`);
+  }
+  return {
+    id: String(s.id),
+    key: s.key,
+    name: s.name ?? s.key,
+    type: s.type ?? 'unknown',
+    status: s.status ?? 'current',
+  };
+}
+
+function toPage(p: V2Page, space: Space, base: string, fetchedAt: number, path: string): RawPage {
+  if (p?.id === undefined || typeof p.title !== 'string') {
+    throw new ConfluenceError('not-confluence', path, `GET ${path}: a page without id or title`);
+  }
+  const webui = p._links?.webui ?? `/spaces/${encodeURIComponent(space.key)}/pages/${p.id}`;
+  return {
+    id: String(p.id),
+    title: p.title,
+    status: p.status ?? 'current',
+    version: p.version?.number ?? 1,
+    versionCreatedAt: p.version?.createdAt ?? null,
+    parentId: p.parentId === undefined || p.parentId === null ? null : String(p.parentId),
+    space,
+    body: p.body?.storage?.value ?? '',
+    url: base.replace(/\/+$/, '') + webui,
+    fetchedAt,
+  };
+}
+
+export interface ConfluenceSource {
+  /** Spaces, one listing page at a time. No `status`/`type` filter: v2 then lists current and archived, global and personal. */
+  spaces(signal?: AbortSignal): AsyncGenerator<Space[]>;
+  /** A space's current pages with storage bodies, one listing page at a time. */
+  pages(space: Space, signal?: AbortSignal): AsyncGenerator<RawPage[]>;
+}
+
+export function createConfluenceSource(client: ConfluenceClient): ConfluenceSource {
+  return {
+    async *spaces(signal) {
+      const path = '/wiki/api/v2/spaces';
+      for await (const listing of client.list<V2Space>(path, { limit: String(LIST_LIMIT) }, signal)) {
+        yield listing.results.map((s) => toSpace(s, path));
+      }
+    },
+    async *pages(space, signal) {
+      const path = `/wiki/api/v2/spaces/${encodeURIComponent(space.id)}/pages`;
+      const query = { status: 'current', 'body-format': 'storage', limit: String(LIST_LIMIT) };
+      for await (const listing of client.list<V2Page>(path, query, signal)) {
+        const fetchedAt = Date.now();
+        yield listing.results.map((p) => toPage(p, space, listing.base, fetchedAt, path));
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// How a run shows its progress: a bar for a person at a terminal, a structured log line every few
+// seconds otherwise. The rate and ETA arithmetic is pure and lives in the two functions below.
+import { SingleBar, Presets } from 'cli-progress';
+import type { Logger } from '../lib/log.ts';
+
+export interface ProgressCounts {
+  spacesDone: number;
+  spacesTotal: number;
+  pages: number;
+}
+
+export function pagesPerSecond(pages: number, elapsedMs: number): number {
+  return elapsedMs > 0 ? (pages * 1000) / elapsedMs : 0;
+}
+
+/** Remaining time estimated from the share of spaces done (the page total is unknown until the end). */
+export function etaMs(c: ProgressCounts, elapsedMs: number): number | undefined {
+  if (c.spacesDone === 0 || c.spacesTotal === 0) return undefined;
+  return (elapsedMs * (c.spacesTotal - c.spacesDone)) / c.spacesDone;
+}
+
+export interface Progress {
+  update(c: ProgressCounts): void;
+  stop(): void;
+}
+
+export function createProgress(opts: { interactive: boolean; log: Logger; intervalMs?: number }): Progress {
+  const started = Date.now();
+  let last: ProgressCounts = { spacesDone: 0, spacesTotal: 0, pages: 0 };
+  const fields = (c: ProgressCounts) => {
+    const elapsed = Date.now() - started;
+    const eta = etaMs(c, elapsed);
+    return {
+      ...c,
+      pagesPerSecond: Math.round(pagesPerSecond(c.pages, elapsed)),
+      etaSeconds: eta === undefined ? null : Math.round(eta / 1000),
+    };
+  };
+  if (opts.interactive) {
+    const bar = new SingleBar(
+      {
+        format: 'spaces {bar} {value}/{total} | {pages} pages | {rate} pages/s | ETA {eta_formatted}',
+        etaBuffer: 50,
+        hideCursor: true,
+        stream: process.stderr,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(0, 0, { pages: 0, rate: 0 });
+    return {
+      update(c) {
+        last = c;
+        const f = fields(c);
+        bar.setTotal(c.spacesTotal);
+        bar.update(c.spacesDone, { pages: c.pages, rate: f.pagesPerSecond });
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  const timer = setInterval(() => opts.log.info(fields(last), 'run progress'), opts.intervalMs ?? 10_000);
+  timer.unref();
+  return {
+    update(c) {
+      last = c;
+    },
+    stop: () => clearInterval(timer),
+  };
+}

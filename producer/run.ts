@@ -1,0 +1,184 @@
+// One full pull: list every readable space, stream each space's pages straight from the listing to
+// Kafka (a bounded number of spaces at once, one unacknowledged send per space), then close the run.
+// Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
+import { createKafka, ensureTopics, kafkaUnavailable, type Kafka } from '../lib/kafka.ts';
+import type { Logger } from '../lib/log.ts';
+import { createCodecs } from '../lib/registry.ts';
+import { newRunId } from '../lib/run-id.ts';
+import { scrub } from '../lib/secrets.ts';
+import type { Space } from '../schemas/index.ts';
+import type { ProducerConfig } from './config.ts';
+import { ConfluenceError, createConfluenceClient, explainFailure } from './confluence-client.ts';
+import { createConfluenceSource, type ConfluenceSource } from './confluence-source.ts';
+import { createProgress } from './progress.ts';
+import { createRunWriter, type RunWriter } from './run-writer.ts';
+
+export interface RunSummary {
+  runId: string;
+  sourceId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  spaces: number;
+  pages: number;
+  personalPages: number;
+  bytes: number;
+  requests: number;
+  retries: number;
+  rateLimited: number;
+  durationMs: number;
+  error: string | null;
+  /** What to do about the error, when known. */
+  hint: string | null;
+}
+
+export interface RunOptions {
+  log: Logger;
+  /** Aborting stops the pull and ends the run with ABORT markers (e.g. on SIGTERM). */
+  signal?: AbortSignal;
+  interactive?: boolean;
+}
+
+async function connect(cfg: ProducerConfig, log: Logger) {
+  const kafka: Kafka = createKafka(cfg.services, 'producer', log);
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  try {
+    await ensureTopics(kafka, cfg.services);
+    await producer.connect();
+  } catch (err) {
+    throw kafkaUnavailable(cfg.services, err);
+  }
+  const codecs = await createCodecs(cfg.services);
+  const admin = kafka.admin();
+  await admin.connect();
+  const [raw] = (await admin.fetchTopicMetadata({ topics: [cfg.services.topics.rawPages] })).topics;
+  await admin.disconnect();
+  return { producer, codecs, partitions: raw!.partitions.length };
+}
+
+/** Pulls one space's pages into the run; a space deleted since it was listed has no pages left to pull. */
+async function pullSpace(
+  source: ConfluenceSource,
+  writer: RunWriter,
+  space: Space,
+  signal: AbortSignal,
+  log: Logger,
+) {
+  let pending: Promise<void> | undefined;
+  try {
+    for await (const batch of source.pages(space, signal)) {
+      await pending;
+      pending = writer.pages(batch);
+      pending.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
+    }
+  } catch (err) {
+    if (!(err instanceof ConfluenceError && err.kind === 'not-found')) throw err;
+    log.warn(
+      { spaceId: space.id, spaceKey: space.key },
+      'space disappeared during the run; its pages are gone',
+    );
+  } finally {
+    await pending;
+  }
+}
+
+/**
+ * Runs `work` on every item, at most `limit` at once. The first failure aborts `failed` (which the
+ * work's signal follows), the others wind down, and only then does this throw: nothing is left in flight.
+ */
+async function eachBounded<T>(
+  items: T[],
+  limit: number,
+  failed: AbortController,
+  work: (item: T) => Promise<void>,
+) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !failed.signal.aborted) {
+      await work(items[next++]!).catch((err: unknown) => failed.abort(err));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  failed.signal.throwIfAborted();
+}
+
+export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<RunSummary> {
+  const runId = newRunId();
+  const log = opts.log.child({ runId, sourceId: cfg.sourceId });
+  const { producer, codecs, partitions } = await connect(cfg, log);
+  const client = createConfluenceClient({
+    siteUrl: cfg.siteUrl,
+    authorization: cfg.authorization,
+    connections: cfg.concurrency,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+    retry: cfg.retry,
+    log,
+  });
+  const source = createConfluenceSource(client);
+  const writer = createRunWriter({
+    producer,
+    codecs,
+    partitions,
+    runId,
+    sourceId: cfg.sourceId,
+    compression: cfg.compression,
+  });
+  const progress = createProgress({ interactive: opts.interactive ?? false, log });
+  const failed = new AbortController();
+  const signal = failed.signal;
+  let error: string | null = null;
+  let hint: string | null = null;
+  try {
+    await writer.start();
+  } catch (err) {
+    await client.close();
+    await producer.disconnect();
+    throw kafkaUnavailable(cfg.services, err);
+  }
+  if (opts.signal?.aborted) failed.abort(opts.signal.reason);
+  opts.signal?.addEventListener('abort', () => failed.abort(opts.signal!.reason), { once: true });
+  try {
+    log.info({ site: cfg.siteUrl, partitions, topic: codecs.rawPages.topic }, 'run started');
+    const spaces: Space[] = [];
+    for await (const batch of source.spaces(signal)) spaces.push(...batch);
+    writer.counts.spaces = spaces.length;
+    let spacesDone = 0;
+    const tick = () =>
+      progress.update({ spacesDone, spacesTotal: spaces.length, pages: writer.counts.pages });
+    tick();
+    await eachBounded(spaces, cfg.concurrency, failed, async (space) => {
+      await pullSpace(source, writer, space, signal, log);
+      spacesDone++;
+      tick();
+    });
+  } catch (err) {
+    // The first failure (or the stop request) is the reason; what it interrupted elsewhere is noise.
+    const cause = failed.signal.aborted ? failed.signal.reason : err;
+    const failure = explainFailure(cause, { siteUrl: cfg.siteUrl, email: cfg.email });
+    error = scrub(failure.message);
+    hint = failure.hint ? scrub(failure.hint) : null;
+  } finally {
+    progress.stop();
+  }
+  try {
+    const run = error === null ? await writer.end(client.stats) : await writer.abort(error, client.stats);
+    const counts = {
+      status: run.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
+      spaces: run.spaces,
+      pages: run.pages,
+      personalPages: run.personalPages,
+      bytes: run.bytes,
+      requests: run.requests,
+      retries: run.retries,
+      rateLimited: run.rateLimited,
+      durationMs: (run.endedAt ?? Date.now()) - run.startedAt,
+      error,
+      hint,
+    } as const;
+    if (error === null)
+      log.info(counts, 'run succeeded'); // the child logger carries runId and sourceId
+    else log.error(counts, 'run failed');
+    return { runId, sourceId: cfg.sourceId, ...counts };
+  } finally {
+    await client.close();
+    await producer.disconnect();
+  }
+}

@@ -178,7 +178,10 @@ export function generateSite(spec: SiteSpec): Site {
   const cumulative: number[] = [];
   weights.reduce((acc, w) => (cumulative.push(acc + w), acc + w), 0);
   const pages: Page[] = [];
-  const titlesBySpace = spaces.map(() => new Set<string>());
+  const titlesBySpace = spaces.map(() => ({
+    used: new Set<string>(),
+    nextSuffix: new Map<string, number>(),
+  }));
   const parentsBySpace: number[][] = spaces.map(() => []);
   const childCount = new Map<number, number>();
   let id = 65_537;
@@ -209,11 +212,14 @@ export function generateSite(spec: SiteSpec): Site {
     if (!isHome && eligible.length > 0 && !rng.chance(0.05)) {
       parentId = eligible[Math.floor(rng.next() ** 2 * eligible.length)] as number;
     }
-    const titles = titlesBySpace[s] as Set<string>;
     const base = isHome ? `${space.name} Home` : `${rng.pick(TITLE_TOPICS)}${rng.pick(TITLE_SUFFIXES)}`;
-    let title = base;
-    for (let n = 2; titles.has(title); n++) title = `${base} (${n})`;
-    titles.add(title);
+    // Remember the next free suffix per base title: probing from 2 each time is quadratic in big spaces.
+    const { used, nextSuffix } = titlesBySpace[s]!;
+    let n = nextSuffix.get(base) ?? 1;
+    let title = n === 1 ? base : `${base} (${n})`;
+    while (used.has(title)) title = `${base} (${++n})`;
+    nextSuffix.set(base, n + 1);
+    used.add(title);
     const createdAt = space.createdAt + rng.int(1800) * DAY + rng.int(DAY);
     const version = 1 + Math.floor(rng.next() ** 3 * 40);
     const position = childCount.get(parentId * 1e6 + s) ?? 0;

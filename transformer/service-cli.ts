@@ -14,6 +14,8 @@ Environment:
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_RAW_PAGES, TOPIC_HTML_PAGES, TOPIC_DEAD_LETTER, TOPIC_PARTITIONS
                           see docs/configuration.md
   TRANSFORMER_GROUP_ID    consumer group (default <INDEX_PREFIX>-transformer)
+  TRANSFORMER_SESSION_TIMEOUT_MS
+                          how long a crashed instance keeps its partitions (default 30000, min 6000)
   METRICS_PORT            port of /healthz and /metrics (default: any free port, logged at start)
   LOG_LEVEL               pino level (default info)`,
     )

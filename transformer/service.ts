@@ -2,7 +2,7 @@
 // At-least-once: a chunk's offsets are committed only after its output is acknowledged by Kafka.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
-import { readConfig, servicesConfig, type Env, type ServicesConfig } from '../lib/config.ts';
+import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { UserError } from '../lib/errors.ts';
 import { createKafka, ensureTopics, kafkaUnavailable, type EachBatchPayload } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
@@ -13,12 +13,25 @@ import { chunksOf, failed, transformEvent, type Transformed } from './pipeline.t
 
 export interface TransformerConfig extends ServicesConfig {
   groupId: string;
+  /** How long a silent instance keeps its partitions before another takes them over. */
+  sessionTimeoutMs: number;
 }
 
 export function transformerConfig(env: Env = process.env): TransformerConfig {
   const services = servicesConfig(env);
-  const own = readConfig({ TRANSFORMER_GROUP_ID: z.string().min(1).optional() }, env);
-  return { ...services, groupId: own.TRANSFORMER_GROUP_ID ?? `${services.indexPrefix}-transformer` };
+  const own = readConfig(
+    {
+      TRANSFORMER_GROUP_ID: z.string().min(1).optional(),
+      // The broker's default bounds are 6 s to 30 min.
+      TRANSFORMER_SESSION_TIMEOUT_MS: vars.int(6_000, 1_800_000, 30_000).default(30_000),
+    },
+    env,
+  );
+  return {
+    ...services,
+    groupId: own.TRANSFORMER_GROUP_ID ?? `${services.indexPrefix}-transformer`,
+    sessionTimeoutMs: own.TRANSFORMER_SESSION_TIMEOUT_MS,
+  };
 }
 
 export interface TransformerOptions {
@@ -67,6 +80,7 @@ export async function startTransformer(
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({
     groupId: cfg.groupId,
+    sessionTimeout: cfg.sessionTimeoutMs,
     maxBytesPerPartition: 17 * MiB,
     maxBytes: 64 * MiB,
   });

@@ -56,6 +56,7 @@ const ports = {
   kafka: port('STACK_KAFKA_PORT', 19092),
   controller: port('STACK_KAFKA_CONTROLLER_PORT', 19093),
   registry: port('STACK_REGISTRY_PORT', 18081),
+  registryManagement: port('STACK_REGISTRY_MANAGEMENT_PORT', 18082),
   elasticsearch: port('STACK_ELASTICSEARCH_PORT', 19200),
 };
 
@@ -261,6 +262,9 @@ const registry: Server = {
       '-Xmx512m',
       `-Dquarkus.http.port=${ports.registry}`,
       '-Dquarkus.http.host=127.0.0.1',
+      // Its management interface (health, metrics) would otherwise listen on 0.0.0.0:9000.
+      '-Dquarkus.management.host=127.0.0.1',
+      `-Dquarkus.management.port=${ports.registryManagement}`,
       '-Dapicurio.storage.kind=sql',
       '-Dapicurio.storage.sql.kind=h2',
       `-Dapicurio.datasource.url=jdbc:h2:file:${path.join(dir, 'data', 'registry')}`,

@@ -1,7 +1,7 @@
 // vitest global setup for integration tests: find or start the real stack, hand its endpoints to
 // the tests, and fail loudly (never skip) when there is none.
 import type { TestProject } from 'vitest/node';
-import { resolveStack, type StackEndpoints } from './resolve.ts';
+import { resolveStack, type StackEndpoints } from '../../scripts/stack/resolve.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

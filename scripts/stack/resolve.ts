@@ -1,7 +1,7 @@
-// Which real Kafka, registry and Elasticsearch the tests (and the demo) talk to, in order:
+// Which real Kafka, registry and Elasticsearch the tests and the demo talk to, in order:
 // services named in the environment; else Docker, when an engine answers; else the local JVM stack.
 import { spawnSync } from 'node:child_process';
-import { localEndpoints, stackUp, type StackEndpoints } from '../../scripts/stack/local-stack.ts';
+import { localEndpoints, stackUp, type StackEndpoints } from './local-stack.ts';
 
 export type { StackEndpoints };
 

@@ -1,6 +1,6 @@
 // The Docker path of the test stack (Testcontainers): the same three servers as docker-compose.yml.
 import { GenericContainer, Network, Wait, type StartedTestContainer } from 'testcontainers';
-import type { StackEndpoints } from '../../scripts/stack/local-stack.ts';
+import type { StackEndpoints } from './local-stack.ts';
 
 export async function startContainers(
   log: (line: string) => void,

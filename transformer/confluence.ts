@@ -95,7 +95,7 @@ function linkTarget(res: Element | undefined, anchor: string, urls: SiteUrls): T
       : res.name === 'ri:user'
         ? `@${a['ri:username'] || 'user'}`
         : res.name === 'ri:url'
-          ? (a['ri:value'] ?? '')
+          ? (href ?? '')
           : title;
   if (href !== null && anchor) return { href: urls.anchor(href, anchor, title || urls.ctx.title), label };
   return { href, label: label || (href ?? '') };
@@ -271,7 +271,8 @@ const macro: Handler = (el, r) => {
 // ---- tasks, layouts, ADF extensions ---------------------------------------------------------
 
 const task: Handler = (el, r) => {
-  const done = textOf(child(el, 'ac:task-status') ?? el).trim() === 'complete';
+  const status = child(el, 'ac:task-status');
+  const done = status !== undefined && textOf(status).trim() === 'complete';
   const body = child(el, 'ac:task-body')?.children ?? [];
   const box: Task = {
     html: `<input type="checkbox" disabled${done ? ' checked' : ''}> `,

@@ -35,23 +35,31 @@ export interface Scope {
   text?: string;
 }
 
-/** `open`, the children, `close`: a flat list of work for Renderer.push. */
-export function wrap(open: string, close: string, children: readonly Task[], scope: Scope = {}): Task[] {
-  const pre = scope.pre ? 1 : 0;
-  const link = scope.link ? 1 : 0;
-  const raw = scope.raw ? 1 : 0;
-  const end: Out = { html: close, block: scope.block, depth: -1, pre: -pre, link: -link, raw: -raw };
-  const start: Out = {
+const on = (flag: boolean | undefined, sign: number): number => (flag ? sign : 0);
+
+function closeOf(close: string, scope: Scope): Out {
+  const { block, pre, link, raw } = scope;
+  return { html: close, block, depth: -1, pre: on(pre, -1), link: on(link, -1), raw: on(raw, -1) };
+}
+
+function openOf(open: string, end: Out, scope: Scope): Out {
+  const { block, text, pre, link, raw } = scope;
+  return {
     html: open,
-    block: scope.block,
-    text: scope.text,
+    block,
+    text,
     close: end,
     depth: 1,
-    pre,
-    link,
-    raw,
+    pre: on(pre, 1),
+    link: on(link, 1),
+    raw: on(raw, 1),
   };
-  return [start, ...children, end];
+}
+
+/** `open`, the children, `close`: a flat list of work for Renderer.push. */
+export function wrap(open: string, close: string, children: readonly Task[], scope: Scope = {}): Task[] {
+  const end = closeOf(close, scope);
+  return [openOf(open, end, scope), ...children, end];
 }
 
 /** Children without a wrapper; `block` makes them their own lines in the plain text. */
@@ -59,7 +67,13 @@ export function unwrap(children: readonly Task[], block: boolean): Task[] {
   return block ? [{ html: '', block: true }, ...children, { html: '', block: true }] : [...children];
 }
 
+const BLOCK: Scope = { block: true };
+const INLINE: Scope = {};
+
 export type Handler = (el: Element, r: Renderer) => void;
+
+/** HTML's ASCII whitespace: what a browser collapses. */
+const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13 || c === 12;
 
 /** Builds the plain text: whitespace collapsed as a browser would, one line per block. */
 class PlainText {
@@ -68,22 +82,29 @@ class PlainText {
   private space = false;
 
   inline(s: string): void {
-    const c = s.replace(/[\t\n\f\r ]+/g, ' ');
-    let from = 0;
-    let to = c.length;
-    if (c.charCodeAt(0) === 32) {
-      this.space = true;
-      from = 1;
+    // One scan: runs of words (single spaces included) are appended whole; other whitespace becomes
+    // one pending space, written only when more text follows on the same line.
+    let from = -1;
+    for (let i = 0; i < s.length; i++) {
+      if (!isSpace(s.charCodeAt(i))) {
+        if (from < 0) {
+          if (this.space && !this.lineStart) this.out += ' ';
+          this.space = false;
+          this.lineStart = false;
+          from = i;
+        }
+      } else if (!(
+        from >= 0 &&
+        s.charCodeAt(i) === 32 &&
+        i + 1 < s.length &&
+        !isSpace(s.charCodeAt(i + 1))
+      )) {
+        if (from >= 0) this.out += s.slice(from, i);
+        from = -1;
+        this.space = true;
+      }
     }
-    const trailing = to > from && c.charCodeAt(to - 1) === 32;
-    if (trailing) to--;
-    if (to > from) {
-      if (this.space && !this.lineStart) this.out += ' ';
-      this.out += c.slice(from, to);
-      this.lineStart = false;
-      this.space = false;
-    }
-    if (trailing) this.space = true;
+    if (from >= 0) this.out += from === 0 ? s : s.slice(from);
   }
 
   verbatim(s: string): void {
@@ -123,7 +144,10 @@ export class Renderer {
   }
 
   get text(): string {
-    return this.plain.out.replace(/\n+$/, '');
+    const out = this.plain.out;
+    let end = out.length;
+    while (end > 0 && out.charCodeAt(end - 1) === 10) end--;
+    return out.slice(0, end);
   }
 
   /** Inside a link: links nested in it are unwrapped (a nested <a> is re-parented by HTML parsers). */
@@ -150,6 +174,14 @@ export class Renderer {
   /** Queues work to run next, in order. */
   push(items: readonly Task[]): void {
     for (let i = items.length - 1; i >= 0; i--) this.tasks.push(items[i] as Task);
+  }
+
+  /** Same as push(wrap(...)), without building the list: the path every plain element takes. */
+  pushWrapped(open: string, close: string, children: readonly Task[], scope: Scope): void {
+    const end = closeOf(close, scope);
+    this.tasks.push(end);
+    for (let i = children.length - 1; i >= 0; i--) this.tasks.push(children[i] as Task);
+    this.tasks.push(openOf(open, end, scope));
   }
 
   /** Writes output now (handlers run in document order, so this lands where the element was). */
@@ -190,9 +222,9 @@ export class Renderer {
     if (DROP.has(el.name)) return;
     const allowed = ALLOWED.get(el.name);
     if (allowed) {
-      const name = allowed.as ?? el.name;
       const attrs = allowedAttrs(el.attrs, allowed.attrs);
-      this.push(wrap(`<${name}${attrs}>`, `</${name}>`, el.children, { block: allowed.block }));
+      const open = attrs === '' ? allowed.open : `<${allowed.name}${attrs}>`;
+      this.pushWrapped(open, allowed.close, el.children, allowed.block ? BLOCK : INLINE);
     } else if (!el.name.startsWith('ri:')) {
       // Unknown elements keep their content; ri: resource identifiers mean nothing outside links and images.
       this.push(unwrap(el.children, BLOCKISH.has(el.name)));

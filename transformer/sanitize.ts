@@ -57,12 +57,17 @@ export interface Allowed {
   /** A block starts a new line in the plain text. */
   block: boolean;
   attrs: Record<string, Check>;
-  /** Emitted under another name (old presentational tags). */
-  as?: string;
+  /** The element written: its own name, or a modern one for old presentational tags. */
+  name: string;
+  /** Its tags without attributes, built once. */
+  open: string;
+  close: string;
 }
 
-const inline = (attrs: Record<string, Check> = {}, as?: string): Allowed => ({ block: false, attrs, as });
-const block = (attrs: Record<string, Check> = {}): Allowed => ({ block: true, attrs: { dir, ...attrs } });
+type Spec = Pick<Allowed, 'block' | 'attrs'> & { as?: string };
+
+const inline = (attrs: Record<string, Check> = {}, as?: string): Spec => ({ block: false, attrs, as });
+const block = (attrs: Record<string, Check> = {}): Spec => ({ block: true, attrs: { dir, ...attrs } });
 const cell = block({ colspan: digits, rowspan: digits });
 
 /**
@@ -70,56 +75,61 @@ const cell = block({ colspan: digits, rowspan: digits });
  * their own handlers in html-elements.ts).
  * Anything not here and not in DROP is unwrapped: its content stays, the tag goes.
  */
+const SPECS: Record<string, Spec> = {
+  p: block(),
+  div: block(),
+  h1: block(),
+  h2: block(),
+  h3: block(),
+  h4: block(),
+  h5: block(),
+  h6: block(),
+  blockquote: block(),
+  li: block(),
+  dl: block(),
+  dt: block(),
+  dd: block(),
+  table: block(),
+  caption: block(),
+  thead: block(),
+  tbody: block(),
+  tfoot: block(),
+  tr: block(),
+  th: { ...cell, attrs: { ...cell.attrs, scope: oneOf('row', 'col', 'rowgroup', 'colgroup') } },
+  td: cell,
+  figure: block(),
+  figcaption: block(),
+  details: block(),
+  summary: block(),
+  strong: inline(),
+  b: inline({}, 'strong'),
+  em: inline(),
+  i: inline({}, 'em'),
+  u: inline(),
+  s: inline(),
+  strike: inline({}, 's'),
+  del: inline(),
+  ins: inline(),
+  sub: inline(),
+  sup: inline(),
+  code: inline(),
+  tt: inline({}, 'code'),
+  kbd: inline(),
+  samp: inline(),
+  var: inline(),
+  small: inline(),
+  mark: inline(),
+  cite: inline(),
+  q: inline(),
+  dfn: inline(),
+  abbr: inline({ title: plain }),
+  span: inline({ dir }),
+};
+
 export const ALLOWED = new Map<string, Allowed>(
-  Object.entries({
-    p: block(),
-    div: block(),
-    h1: block(),
-    h2: block(),
-    h3: block(),
-    h4: block(),
-    h5: block(),
-    h6: block(),
-    blockquote: block(),
-    li: block(),
-    dl: block(),
-    dt: block(),
-    dd: block(),
-    table: block(),
-    caption: block(),
-    thead: block(),
-    tbody: block(),
-    tfoot: block(),
-    tr: block(),
-    th: { ...cell, attrs: { ...cell.attrs, scope: oneOf('row', 'col', 'rowgroup', 'colgroup') } },
-    td: cell,
-    figure: block(),
-    figcaption: block(),
-    details: block(),
-    summary: block(),
-    strong: inline(),
-    b: inline({}, 'strong'),
-    em: inline(),
-    i: inline({}, 'em'),
-    u: inline(),
-    s: inline(),
-    strike: inline({}, 's'),
-    del: inline(),
-    ins: inline(),
-    sub: inline(),
-    sup: inline(),
-    code: inline(),
-    tt: inline({}, 'code'),
-    kbd: inline(),
-    samp: inline(),
-    var: inline(),
-    small: inline(),
-    mark: inline(),
-    cite: inline(),
-    q: inline(),
-    dfn: inline(),
-    abbr: inline({ title: plain }),
-    span: inline({ dir }),
+  Object.entries(SPECS).map(([tag, { block, attrs, as }]) => {
+    const name = as ?? tag;
+    return [tag, { block, attrs, name, open: `<${name}>`, close: `</${name}>` }];
   }),
 );
 
@@ -183,7 +193,9 @@ const RASTER_DATA = /^data:image\/(png|jpeg|gif|webp);base64,/i;
  */
 export function safeUrl(raw: string, pageUrl: string, kind: 'link' | 'image'): string | null {
   const trimmed = raw.trim();
-  if (trimmed === '') return null;
+  // Control characters and U+FFFD (a decoded &#0;) only appear in URLs built to confuse parsers.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  if (trimmed === '' || /[\u0000-\u0008\u000e-\u001f\ufffd]/.test(trimmed)) return null;
   let url: URL;
   try {
     url = new URL(trimmed, pageUrl);

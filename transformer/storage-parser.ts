@@ -34,8 +34,11 @@ const VOID = new Set([
   'wbr',
 ]);
 
+/** Shared by every element without attributes: most have none, and an object each is garbage. */
+const NO_ATTRS: Record<string, string> = Object.freeze({});
+
 export function element(name: string, children: Node[] = []): Element {
-  return { name, attrs: Object.create(null) as Record<string, string>, children };
+  return { name, attrs: NO_ATTRS, children };
 }
 
 /** Parses storage format (or raw HTML); never throws on malformed input. Returns a root holding the top-level nodes. */
@@ -97,7 +100,8 @@ export function parseStorage(src: string): Element {
         attrValue += String.fromCodePoint(cp);
       },
       onattribend: () => {
-        if (!(attrName in tag.attrs)) tag.attrs[attrName] = attrValue;
+        if (tag.attrs === NO_ATTRS) tag.attrs = {};
+        if (!Object.hasOwn(tag.attrs, attrName)) tag.attrs[attrName] = attrValue;
       },
       onopentagend: () => startTag(false),
       onselfclosingtag: () => startTag(true),
@@ -105,7 +109,10 @@ export function parseStorage(src: string): Element {
         flushText();
         endTag(src.slice(start, end).toLowerCase());
       },
-      oncomment: () => {},
+      oncomment: (start, end) => {
+        // HTML mode turns a CDATA section left open at the end into a comment; in XHTML it is content.
+        if (end === src.length && src.startsWith('[CDATA[', start)) text += src.slice(start + 7, end);
+      },
       ondeclaration: () => {},
       onprocessinginstruction: () => {},
       onend: flushText,

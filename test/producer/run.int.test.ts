@@ -1,0 +1,224 @@
+// Full pulls from the simulator into the real Kafka and registry: the run contract of
+// docs/architecture.md as the transformer and indexer will see it, success and failure.
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCodecs, type Codecs } from '../../lib/registry.ts';
+import { producerConfig, type ProducerConfig } from '../../producer/config.ts';
+import { createRunWriter } from '../../producer/run-writer.ts';
+import { runPull } from '../../producer/run.ts';
+import type { RawPage, RawPageEvent, Run } from '../../schemas/index.ts';
+import { startSim, type SimHandle } from '../../sim/index.ts';
+import { isolatedEnv } from '../stack/services.ts';
+import { captureLogger, expectedPageIds, simEnv } from './helpers.ts';
+import { deleteTopics, readTopic, testKafka, type ReadRecord } from './kafka-read.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function setup(name: string, sim: SimHandle, extra: Record<string, string> = {}) {
+  const cfg0 = producerConfig({ ...isolatedEnv(name), ...simEnv(sim), ...extra });
+  const cfg: ProducerConfig = {
+    ...cfg0,
+    retry: { ...cfg0.retry, baseDelayMs: 5, maxDelayMs: 50, retryAfterCapMs: 50 },
+  };
+  const kafka = testKafka(cfg.services);
+  cleanups.push(() => deleteTopics(kafka, cfg.services));
+  return { cfg, kafka };
+}
+
+async function readRun(cfg: ProducerConfig, codecs: Codecs) {
+  const kafka = testKafka(cfg.services);
+  const raw = await readTopic<RawPageEvent>(kafka, cfg.services.topics.rawPages, (b) =>
+    codecs.rawPages.decode(b),
+  );
+  const runs = await readTopic<Run>(kafka, cfg.services.topics.runs, (b) => codecs.runs.decode(b));
+  return { raw, runs };
+}
+
+/** Per partition: the kinds in order, e.g. ['START', 'page', 'page', 'END']. */
+function shapeByPartition(raw: ReadRecord<RawPageEvent>[]): Map<number, string[]> {
+  const shape = new Map<number, string[]>();
+  for (const r of raw) {
+    const list = shape.get(r.partition) ?? [];
+    list.push(r.value.marker ? r.value.marker.kind : 'page');
+    shape.set(r.partition, list);
+  }
+  return shape;
+}
+
+describe('producer run', () => {
+  it('emits START, every current page once, END with counts, and RUNNING then SUCCEEDED run records', async () => {
+    const sim = await startSim({ seed: 11, spaces: 6, pages: 700 });
+    cleanups.push(() => sim.close());
+    const { cfg } = await setup('prod-run', sim);
+    const { log, lines } = captureLogger();
+    const summary = await runPull(cfg, { log });
+    expect(summary.status).toBe('SUCCEEDED');
+    expect(summary.pages).toBe(700);
+    expect(summary.spaces).toBe(6);
+
+    const codecs = await createCodecs(cfg.services);
+    const { raw, runs } = await readRun(cfg, codecs);
+    const partitions = cfg.services.partitions;
+
+    // Every record carries the run and the source.
+    expect(raw.every((r) => r.value.runId === summary.runId && r.value.sourceId === cfg.sourceId)).toBe(true);
+
+    // START first and END last on every partition, pages between.
+    const shape = shapeByPartition(raw);
+    expect([...shape.keys()].sort()).toEqual([...Array(partitions).keys()]);
+    for (const kinds of shape.values()) {
+      expect(kinds[0]).toBe('START');
+      expect(kinds.at(-1)).toBe('END');
+      expect(kinds.slice(1, -1).every((k) => k === 'page')).toBe(true);
+    }
+
+    // Each current page exactly once, keyed by its id; personal pages counted.
+    const pages = raw.filter((r) => r.value.page);
+    const ids = pages.map((r) => r.value.page!.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(expectedPageIds(sim));
+    expect(pages.every((r) => r.key === r.value.page!.id)).toBe(true);
+    const personal = pages.filter((r) => r.value.page!.space.type === 'personal').length;
+    expect(personal).toBeGreaterThan(0);
+    expect(summary.personalPages).toBe(personal);
+    const sample: RawPage = pages[0]!.value.page!;
+    expect(sample.url).toMatch(new RegExp(`^${sim.baseUrl}/wiki/spaces/`));
+    expect(sample.body.length).toBeGreaterThan(0);
+
+    // END carries what the run wrote to its partition and the distinct total.
+    for (const r of raw.filter((x) => x.value.marker?.kind === 'END')) {
+      const m = r.value.marker!;
+      expect(m.partition).toBe(r.partition);
+      expect(m.partitions).toBe(partitions);
+      expect(m.pagesInPartition).toBe(pages.filter((p) => p.partition === r.partition).length);
+      expect(m.pagesTotal).toBe(700);
+    }
+
+    // The runs topic: RUNNING, then SUCCEEDED with counts and the markers' offsets.
+    const mine = runs.filter((r) => r.key === summary.runId).map((r) => r.value);
+    expect(mine.map((r) => r.status)).toEqual(['RUNNING', 'SUCCEEDED']);
+    const done = mine[1]!;
+    expect(done).toMatchObject({
+      spaces: 6,
+      pages: 700,
+      personalPages: personal,
+      error: null,
+      topic: cfg.services.topics.rawPages,
+    });
+    expect(done.requests).toBeGreaterThanOrEqual(7);
+    expect(done.bytes).toBe(pages.reduce((n, p) => n + p.raw.length, 0));
+    for (const span of done.offsets) {
+      const kinds = raw.filter((r) => r.partition === span.partition);
+      expect(kinds.find((r) => r.offset === span.start)?.value.marker?.kind).toBe('START');
+      expect(kinds.find((r) => r.offset === span.end)?.value.marker?.kind).toBe('END');
+    }
+    expect(mine[0]!.offsets.map((s) => s.start)).toEqual(done.offsets.map((s) => s.start));
+
+    // Every log line of the run names it and its source; nothing carries the token.
+    const runLines = lines.filter((l) => l.includes('"runId"'));
+    expect(runLines.length).toBeGreaterThan(0);
+    expect(runLines.every((l) => l.includes(`"sourceId":"${cfg.sourceId}"`))).toBe(true);
+    const secrets = [
+      sim.token,
+      Buffer.from(sim.token).toString('base64'),
+      Buffer.from(`${sim.email}:${sim.token}`).toString('base64'),
+    ];
+    const everything = [
+      ...lines,
+      ...raw.map((r) => r.raw.toString('latin1')),
+      ...runs.map((r) => JSON.stringify(r.value)),
+    ];
+    for (const s of secrets) expect(everything.filter((text) => text.includes(s))).toEqual([]);
+  });
+
+  it('a listing that keeps failing mid-run ends as FAILED with ABORT on every partition and no END', async () => {
+    const sim = await startSim({ seed: 12, spaces: 5, pages: 600 });
+    cleanups.push(() => sim.close());
+    const { cfg } = await setup('prod-fail', sim, { PRODUCER_CONCURRENCY: '1', PRODUCER_MAX_RETRIES: '2' });
+    // The last space listed fails for good: the others' pages are already in Kafka by then.
+    const spaces = sim.admin.info().spaces.sort((a, b) => Number(a.id) - Number(b.id));
+    sim.admin.addFault({ kind: '500', space: spaces.at(-1)!.id });
+    const { log } = captureLogger();
+    const summary = await runPull(cfg, { log });
+    expect(summary.status).toBe('FAILED');
+    expect(summary.error).toMatch(/500.*gave up after 2 retries/);
+
+    const codecs = await createCodecs(cfg.services);
+    const { raw, runs } = await readRun(cfg, codecs);
+    expect(raw.some((r) => r.value.page)).toBe(true);
+    for (const kinds of shapeByPartition(raw).values()) {
+      expect(kinds[0]).toBe('START');
+      expect(kinds.at(-1)).toBe('ABORT');
+      expect(kinds).not.toContain('END');
+    }
+    const abort = raw.find((r) => r.value.marker?.kind === 'ABORT')!.value.marker!;
+    expect(abort.reason).toBe(summary.error);
+    const final = runs.filter((r) => r.key === summary.runId).at(-1)!.value;
+    expect(final.status).toBe('FAILED');
+    expect(final.error).toBe(summary.error);
+    expect(final.offsets.every((s) => s.end !== null)).toBe(true);
+  });
+
+  it('an abort request (SIGTERM) ends the run in hand with ABORT', async () => {
+    const sim = await startSim({ seed: 13, spaces: 3, pages: 300, latencyMs: 200 });
+    cleanups.push(() => sim.close());
+    const { cfg } = await setup('prod-stop', sim);
+    const stop = new AbortController();
+    const { log, lines } = captureLogger();
+    const pending = runPull(cfg, { log, signal: stop.signal });
+    await expect.poll(() => lines.some((l) => l.includes('run started')), { timeout: 20_000 }).toBe(true);
+    stop.abort(new Error('stopped by SIGTERM'));
+    const summary = await pending;
+    expect(summary.status).toBe('FAILED');
+    expect(summary.error).toBe('stopped by SIGTERM');
+    const codecs = await createCodecs(cfg.services);
+    const { raw } = await readRun(cfg, codecs);
+    for (const kinds of shapeByPartition(raw).values()) expect(kinds.at(-1)).toBe('ABORT');
+  });
+
+  it('emits a page seen twice in one run (moved between spaces mid-pull) only once', async () => {
+    const sim = await startSim({ seed: 14, spaces: 1, pages: 3 });
+    cleanups.push(() => sim.close());
+    const { cfg, kafka } = await setup('prod-dedupe', sim);
+    const codecs = await createCodecs(cfg.services);
+    const { ensureTopics } = await import('../../lib/kafka.ts');
+    await ensureTopics(kafka, cfg.services);
+    const producer = kafka.producer();
+    await producer.connect();
+    const writer = createRunWriter({
+      producer,
+      codecs,
+      partitions: cfg.services.partitions,
+      runId: '01JF0000000000000000000001',
+      sourceId: 's',
+      compression: 'none',
+    });
+    const page = (id: string, spaceKey: string): RawPage => ({
+      id,
+      title: `Page ${id}`,
+      status: 'current',
+      version: 1,
+      versionCreatedAt: null,
+      parentId: null,
+      space: { id: spaceKey, key: spaceKey, name: spaceKey, type: 'global', status: 'current' },
+      body: '<p>x</p>',
+      url: `https://x/wiki/spaces/${spaceKey}/pages/${id}`,
+      fetchedAt: 0,
+    });
+    await writer.start();
+    await writer.pages([page('1', 'A'), page('2', 'A')]);
+    await writer.pages([page('2', 'B'), page('3', 'B')]);
+    const run = await writer.end({ requests: 0, retries: 0, rateLimited: 0 });
+    await producer.disconnect();
+    expect(run.pages).toBe(3);
+    const { raw } = await readRun(cfg, codecs);
+    expect(
+      raw
+        .filter((r) => r.value.page)
+        .map((r) => r.value.page!.id)
+        .sort(),
+    ).toEqual(['1', '2', '3']);
+  });
+});

@@ -1,8 +1,11 @@
 // What every long-running service shares: /healthz and Prometheus /metrics on a small HTTP server,
 // and a graceful stop on SIGTERM/SIGINT (finish the batch in hand, commit, disconnect).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from './log.ts';
+
+/** Answers one request on a path a service added (e.g. `/search`); `url` is parsed, query string included. */
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
 export interface ServiceHandle {
   metrics: Registry;
@@ -13,6 +16,8 @@ export interface ServiceHandle {
   readonly stopping: boolean;
   /** Set by the service: false makes /healthz answer 503 (e.g. consumer crashed). */
   setHealthy(healthy: boolean, reason?: string): void;
+  /** Serves `pathname` (any query string) next to /healthz and /metrics. */
+  route(pathname: string, handler: RouteHandler): void;
   close(): Promise<void>;
 }
 
@@ -20,7 +25,10 @@ export async function startService(
   name: string,
   log: Logger,
   port = Number(process.env.METRICS_PORT ?? 0),
+  opts: { host?: string } = {},
 ): Promise<ServiceHandle> {
+  const host = opts.host ?? '127.0.0.1';
+  const routes = new Map<string, RouteHandler>();
   const metrics = new Registry();
   metrics.setDefaultLabels({ service: name });
   collectDefaultMetrics({ register: metrics });
@@ -48,11 +56,23 @@ export async function startService(
         },
       );
     } else {
-      res.writeHead(404);
-      res.end();
+      const url = URL.parse(req.url ?? '/', 'http://service');
+      const route = url && routes.get(url.pathname);
+      if (!url || !route) {
+        res.writeHead(404);
+        res.end();
+        return;
+      }
+      Promise.resolve()
+        .then(() => route(req, res, url))
+        .catch((err: Error) => {
+          log.error({ err, path: url.pathname }, `${name}: request failed`);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'internal error' }));
+        });
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   log.info({ port: boundPort }, `${name}: /healthz and /metrics listening`);
@@ -79,6 +99,9 @@ export async function startService(
     setHealthy(value, reason = '') {
       healthy = value;
       why = reason;
+    },
+    route(pathname, handler) {
+      routes.set(pathname, handler);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,0 +1,150 @@
+// The search query as sent to Elasticsearch: what each audience may see is in the query's bool filter.
+import { describe, expect, it } from 'vitest';
+import {
+  buildSearchBody,
+  cleanSnippet,
+  parseAudience,
+  parseQuery,
+  parseSize,
+  parseSource,
+  SearchError,
+  toResult,
+  type Audience,
+} from '../../indexer/search.ts';
+import { searchServerConfig } from '../../indexer/search-server.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+const boolOf = (audience: Audience) => buildSearchBody({ q: 'reset password', audience }).query!.bool!;
+
+const status = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SearchError);
+    return (err as SearchError).status;
+  }
+  throw new Error('expected a SearchError');
+};
+
+describe('search query', () => {
+  it('customer: the bool filter clause holds term visibility=public', () => {
+    const bool = boolOf('customer');
+    expect(bool.filter).toEqual([{ term: { visibility: 'public' } }]);
+    // Nowhere else: a should/must_not/post_filter would not restrict what is returned.
+    expect(bool.should).toBeUndefined();
+    expect(bool.must_not).toBeUndefined();
+    expect(buildSearchBody({ q: 'x', audience: 'customer' }).post_filter).toBeUndefined();
+  });
+
+  it('agent: no visibility filter (internal and public)', () => {
+    const bool = boolOf('agent');
+    expect(bool.filter).toEqual([]);
+    expect(JSON.stringify(buildSearchBody({ q: 'x', audience: 'agent' }).query)).not.toContain('visibility');
+  });
+
+  it('both audiences run the same multi_match over title (boosted) and text', () => {
+    for (const audience of ['customer', 'agent'] as const)
+      expect(boolOf(audience).must).toEqual([
+        { multi_match: { query: 'reset password', fields: ['title^3', 'text'], type: 'best_fields' } },
+      ]);
+  });
+
+  it('unknown audience throws instead of building a query', () => {
+    expect(() => buildSearchBody({ q: 'x', audience: 'everyone' as Audience })).toThrow(/unknown audience/);
+    expect(() => buildSearchBody({ q: 'x', audience: undefined as unknown as Audience })).toThrow(
+      /unknown audience/,
+    );
+  });
+
+  it('size defaults to 10; highlight asks for one ~160-char fragment of text, start of text when none matches', () => {
+    const body = buildSearchBody({ q: 'x', audience: 'agent' });
+    expect(body.size).toBe(10);
+    expect(buildSearchBody({ q: 'x', audience: 'agent', size: 50 }).size).toBe(50);
+    expect(body.highlight!.fields).toEqual({
+      text: { type: 'unified', fragment_size: 160, number_of_fragments: 1, no_match_size: 160 },
+    });
+    expect(body._source).not.toContain('html');
+    expect(body._source).not.toContain('text');
+  });
+});
+
+describe('search parameters', () => {
+  it('audience is required and must be customer or agent: never defaulted', () => {
+    expect(parseAudience('customer')).toBe('customer');
+    expect(parseAudience('agent')).toBe('agent');
+    for (const bad of [undefined, null, '', 'Agent', 'public', 'internal', 'admin'])
+      expect(status(() => parseAudience(bad))).toBe(400);
+    expect(() => parseAudience(undefined)).toThrow(/audience is required/);
+    expect(() => parseAudience('admin')).toThrow(/unknown audience "admin": must be customer/);
+  });
+
+  it('size: default 10, 1..50, whole numbers only', () => {
+    expect(parseSize(undefined)).toBe(10);
+    expect(parseSize('')).toBe(10);
+    expect(parseSize('1')).toBe(1);
+    expect(parseSize('50')).toBe(50);
+    for (const bad of ['0', '51', '2.5', 'ten', '-1']) expect(status(() => parseSize(bad))).toBe(400);
+  });
+
+  it('q: required, trimmed, bounded', () => {
+    expect(parseQuery('  reset  ')).toBe('reset');
+    for (const bad of [undefined, '', '   ', 'x'.repeat(1001)])
+      expect(status(() => parseQuery(bad))).toBe(400);
+  });
+
+  it('source: a source id only, so no wildcard or list can widen the search to other indices', () => {
+    expect(parseSource('acme-atlassian-net')).toBe('acme-atlassian-net');
+    for (const bad of [undefined, '', '*', 'acme*', 'a,b', 'Acme', '-acme', 'a b', '_all', '../x'])
+      expect(status(() => parseSource(bad))).toBe(400);
+  });
+});
+
+describe('search results', () => {
+  it('snippets are plain text: markup quoted in page text is stripped, including a tag cut at the end', () => {
+    expect(cleanSnippet('Use <script>alert(1)</script> to\n\n break <b>things</b>')).toBe(
+      'Use alert(1) to break things',
+    );
+    expect(cleanSnippet('ends with <img src=x onerror=alert(1)')).toBe('ends with');
+    expect(cleanSnippet('a < b and c > d')).toBe('a b and c d');
+    expect(cleanSnippet('')).toBe('');
+    expect(cleanSnippet('<!-- c --> x')).toBe('x');
+  });
+
+  it('snippets are bounded, cut at a word', () => {
+    const long = cleanSnippet('word '.repeat(200));
+    expect(long.length).toBeLessThanOrEqual(241);
+    expect(long.endsWith('word…')).toBe(true);
+  });
+
+  it('maps a hit: title, url, visibility, _score, highlighted snippet', () => {
+    expect(
+      toResult({
+        _index: 'i',
+        _id: '7',
+        _score: 3.5,
+        _source: { pageId: '7', title: 'T', url: 'https://x/7', visibility: 'public' },
+        highlight: { text: ['Reset <em>your</em> password'] },
+      }),
+    ).toEqual({
+      pageId: '7',
+      title: 'T',
+      url: 'https://x/7',
+      visibility: 'public',
+      score: 3.5,
+      snippet: 'Reset your password',
+    });
+  });
+});
+
+describe('search server config', () => {
+  it('port from flag, else SEARCH_PORT, else 8080; host 127.0.0.1 unless told', () => {
+    expect(searchServerConfig({}, {})).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(searchServerConfig({}, { SEARCH_PORT: '9000', SEARCH_HOST: '0.0.0.0' })).toEqual({
+      host: '0.0.0.0',
+      port: 9000,
+    });
+    expect(searchServerConfig({ port: '0' }, { SEARCH_PORT: '9000' }).port).toBe(0);
+    expect(() => searchServerConfig({ port: 'http' }, {})).toThrow(ConfigError);
+    expect(() => searchServerConfig({}, { SEARCH_PORT: '70000' })).toThrow(/SEARCH_PORT="70000"/);
+  });
+});

@@ -55,7 +55,7 @@ const MiB = 1024 * 1024;
 const MAX_RECORD_BYTES = 16 * MiB - 64 * 1024;
 const SEND_BYTES = 8 * MiB;
 // Work between heartbeats: conversion is synchronous CPU, so keep each chunk short.
-const CHUNK_PAGES = 100;
+const CHUNK_PAGES = 500;
 const CHUNK_BYTES = 8 * MiB;
 
 interface Outgoing {

@@ -72,6 +72,31 @@ function expectRunInOrder(records: Read<HtmlPageEvent>[], pageIds: string[], par
   }
 }
 
+/** `npm run transformer` as its own process, once its /healthz and /metrics are listening. */
+async function spawnTransformer(s: Stack) {
+  const child = spawn(
+    process.execPath,
+    ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'transformer'],
+    {
+      env: { ...process.env, ...s.env, METRICS_PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  const lines: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      lines.push(line);
+      const entry = JSON.parse(line) as { port?: number };
+      if (entry.port) resolve(entry.port);
+    });
+    void exited.then(() => reject(new Error(`transformer exited before listening:\n${lines.join('\n')}`)));
+  });
+  return { process: child, port, exited, lines };
+}
+
 describe('transformer service', () => {
   it('converts a run partition by partition, passes markers on in order and accounts for a page the converter rejects', async () => {
     const s = await stack('xf-run');
@@ -225,31 +250,14 @@ describe('transformer service', () => {
     await raw.start();
     await raw.pages(pageIds.slice(0, 400).map((id) => rawPage(id, body(id).repeat(40))));
 
-    const child = spawn(
-      process.execPath,
-      ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'transformer'],
-      {
-        env: { ...process.env, ...s.env, METRICS_PORT: '0', LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.once('exit', (_code, signal) => resolve(signal)),
-    );
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stderr! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { port?: number };
-        if (entry.port) resolve(entry.port);
-      });
-      void exited.then(() => reject(new Error('transformer exited before listening')));
-    });
+    const child = await spawnTransformer(s);
     await readHtml(s, (r) => r.filter((x) => x.value.page).length >= 50);
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).toMatch(
+    expect((await fetch(`http://127.0.0.1:${child.port}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`http://127.0.0.1:${child.port}/metrics`)).text()).toMatch(
       /^transformer_pages_total\{[^}]*\} [1-9]/m,
     );
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    child.process.kill('SIGKILL');
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
     await raw.pages(pageIds.slice(400).map((id) => rawPage(id, body(id))));
     await raw.end();
@@ -257,5 +265,35 @@ describe('transformer service', () => {
     const records = await readHtml(s, endsSeen(P));
     await b.stop();
     expectRunInOrder(records, pageIds, P);
+  });
+
+  it('on SIGTERM finishes its batch, commits and exits 0', async () => {
+    const s = await stack('xf-term');
+    const P = s.cfg.partitions;
+    const raw = rawRunWriter(s.producer, s.codecs.rawPages, {
+      runId: newRunId(),
+      sourceId: 'acme',
+      partitions: P,
+    });
+    const pageIds = ids(7000, 60);
+    await raw.start();
+    await raw.pages(pageIds.map((id) => rawPage(id, body(id))));
+    await raw.end();
+
+    const child = await spawnTransformer(s);
+    const records = await readHtml(s, endsSeen(P));
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(child.lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('transformer: stopped');
+    expectRunInOrder(records, pageIds, P);
+
+    const admin = s.kafka.admin();
+    await admin.connect();
+    const [committed] = await admin.fetchOffsets({ groupId: s.cfg.groupId, topics: [s.cfg.topics.rawPages] });
+    const ends = await admin.fetchTopicOffsets(s.cfg.topics.rawPages);
+    await admin.disconnect();
+    expect(committed!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(
+      ends.map((p) => [p.partition, p.high]).sort(),
+    );
   });
 });

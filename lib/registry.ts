@@ -65,3 +65,12 @@ export async function createCodecs(cfg: ServicesConfig, registry = createRegistr
   return { rawPages, htmlPages, deadLetter, runs };
 }
 export type Codecs = Awaited<ReturnType<typeof createCodecs>>;
+
+/**
+ * True when decoding failed because the registry could not be asked (down, slow, 5xx): the record
+ * may be fine, so retry it rather than skip it. A 404 (the writer's schema id is unknown) is not.
+ */
+export function isRegistryUnavailable(err: unknown): boolean {
+  const e = err as { name?: string; status?: number };
+  return e?.name === 'ResponseError' && e.status !== 404;
+}

@@ -6,7 +6,7 @@ import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from 
 import { UserError } from '../lib/errors.ts';
 import { createKafka, ensureTopics, kafkaUnavailable, type EachBatchPayload } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
-import { createCodecs, type Codecs } from '../lib/registry.ts';
+import { createCodecs, isRegistryUnavailable } from '../lib/registry.ts';
 import { ConversionError } from './convert.ts';
 import type { RawPageEvent } from '../schemas/index.ts';
 import { chunksOf, failed, transformEvent, type Transformed } from './pipeline.ts';
@@ -132,6 +132,8 @@ export async function startTransformer(
       if (value) return await codecs.rawPages.decode(value);
       skipped(offset, 'the record has no value');
     } catch (err) {
+      // Thrown out of the batch: kafkajs retries it from the last committed chunk.
+      if (isRegistryUnavailable(err)) throw err;
       skipped(offset, (err as Error).message);
     }
     return null;

@@ -120,6 +120,11 @@ describe('transformer service', () => {
     const raw = rawRunWriter(s.producer, s.codecs.rawPages, run);
     await raw.start();
     await raw.pages(pages);
+    // Not a raw page event at all: skipped (and counted), never a crash or a stuck partition.
+    await s.producer.send({
+      topic: s.cfg.topics.rawPages,
+      messages: [{ key: 'junk', partition: 0, value: 'not avro' }],
+    });
     await raw.end();
 
     const transformer = await startTransformer(s.cfg, { log });

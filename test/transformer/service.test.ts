@@ -1,6 +1,7 @@
 // The transformer service's per-record logic: envelope mapping, visibility, wiki base, chunking.
 import { describe, expect, it } from 'vitest';
 import type { RawPage, RawPageEvent, RunMarker } from '../../schemas/index.ts';
+import { isRegistryUnavailable } from '../../lib/registry.ts';
 import { chunksOf, transformEvent, wikiBaseOf } from '../../transformer/pipeline.ts';
 
 const NOW = 1_750_000_000_000;
@@ -144,5 +145,15 @@ describe('chunksOf', () => {
   it('puts an item larger than the byte bound alone, never drops it', () => {
     expect(chunksOf([1, 50, 1], size, 10, 5)).toEqual([[1], [50], [1]]);
     expect(chunksOf([], size, 10, 5)).toEqual([]);
+  });
+});
+
+describe('isRegistryUnavailable', () => {
+  const responseError = (status: number) =>
+    Object.assign(new Error('registry'), { name: 'ResponseError', status });
+  it('retries what the registry could not answer, skips what no retry can fix', () => {
+    expect(isRegistryUnavailable(responseError(503))).toBe(true);
+    expect(isRegistryUnavailable(responseError(404))).toBe(false);
+    expect(isRegistryUnavailable(new Error('truncated buffer'))).toBe(false);
   });
 });

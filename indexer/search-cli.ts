@@ -4,7 +4,16 @@ import type { Command } from 'commander';
 import { action } from '../lib/cli.ts';
 import { servicesConfig } from '../lib/config.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
-import { parseAudience, parseQuery, parseSize, parseSource, search, type SearchResponse } from './search.ts';
+import {
+  defaultSize,
+  maxSize,
+  parseAudience,
+  parseQuery,
+  parseSize,
+  parseSource,
+  search,
+  type SearchResponse,
+} from './search.ts';
 import { searchServerConfig, startSearchServer } from './search-server.ts';
 
 interface SearchFlags {
@@ -38,7 +47,7 @@ export function registerSearch(ops: Command): void {
     .argument('[query...]', 'the search text')
     .option('--source <sourceId>', 'the source to search, e.g. acme-atlassian-net')
     .option('--audience <audience>', 'customer (public pages only) or agent (internal and public); required')
-    .option('--size <n>', 'how many results, 1 to 50 (default 10)')
+    .option('--size <n>', `how many results, 1 to ${maxSize} (default ${defaultSize})`)
     .option('--json', 'the JSON the HTTP endpoint returns')
     .option('--serve', 'run the HTTP endpoint GET /search?q=&source=&audience= (until SIGTERM)')
     .option('--port <port>', 'with --serve: port (env SEARCH_PORT, default 8080)')

@@ -8,7 +8,15 @@ import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { scrub } from '../lib/secrets.ts';
 import { startService } from '../lib/service.ts';
-import { parseAudience, parseQuery, parseSize, parseSource, search, SearchError } from './search.ts';
+import {
+  audiences,
+  parseAudience,
+  parseQuery,
+  parseSize,
+  parseSource,
+  search,
+  SearchError,
+} from './search.ts';
 
 export interface SearchServerConfig {
   host: string;
@@ -79,7 +87,7 @@ export async function startSearchServer(
     const done = (status: number, body: unknown) => {
       send(res, status, body);
       requests.inc({
-        audience: (['customer', 'agent'] as const).find((a) => a === audience) ?? 'invalid',
+        audience: audiences.find((a) => a === audience) ?? 'invalid',
         status,
       });
       end({ status });

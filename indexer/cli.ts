@@ -1,12 +1,88 @@
+// `indexer` (the long-running service) and the `ops` group (runs, rollback, release).
 import type { Command } from 'commander';
+import { action } from '../lib/cli.ts';
+import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createLogger } from '../lib/log.ts';
+import { indexerConfig } from './config.ts';
+import { formatRuns, listRuns, release, rollback } from './ops.ts';
+import { startIndexer } from './service.ts';
+
+/** The `ops` command group, created once: other areas add their subcommands to it. */
+export function opsCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'ops') ??
+    program.command('ops').description('operations: runs, rollback, release, replay, search')
+  );
+}
+
+/** Runs an ops action with an Elasticsearch client that is closed afterwards. */
+const withEs = async (
+  fn: (es: ReturnType<typeof createElasticsearch>, cfg: ReturnType<typeof indexerConfig>) => Promise<void>,
+) => {
+  const cfg = indexerConfig();
+  const es = createElasticsearch(cfg.services);
+  try {
+    await fn(es, cfg);
+  } finally {
+    await es.close();
+  }
+};
 
 export function registerIndexer(program: Command): void {
   program
     .command('indexer')
-    .description('Kafka -> Elasticsearch: index runs, flip the alias (not built yet)')
-    .allowUnknownOption()
-    .action(() => {
-      console.error('indexer: not built yet');
-      process.exitCode = 1;
-    });
+    .description('Kafka -> Elasticsearch: index each run, verify it, flip the alias (until SIGTERM)')
+    .action(
+      action(async () => {
+        const handle = await startIndexer(indexerConfig());
+        await handle.stopped;
+      }),
+    );
+
+  const ops = opsCommand(program);
+  ops
+    .command('runs')
+    .description('recent runs per source: status, counts, timings, index, and why')
+    .option('--source <sourceId>', 'only this source')
+    .option('--limit <n>', 'how many runs', '20')
+    .option('--json', 'JSON instead of a table')
+    .action(
+      action(async (o: { source?: string; limit: string; json?: boolean }) =>
+        withEs(async (es, cfg) => {
+          const rows = await listRuns(es, cfg, {
+            ...(o.source ? { sourceId: o.source } : {}),
+            limit: Number(o.limit),
+          });
+          process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : formatRuns(rows));
+        }),
+      ),
+    );
+  ops
+    .command('rollback')
+    .description("move a source's alias back to the previous kept version (one _aliases call)")
+    .requiredOption('--source <sourceId>', 'the source to roll back')
+    .action(
+      action(async (o: { source: string }) =>
+        withEs(async (es, cfg) => {
+          const { from, to } = await rollback(es, cfg, o.source);
+          process.stdout.write(
+            `${o.source}: alias moved back from ${from.runId} to ${to.runId} (${to.index})\n`,
+          );
+        }),
+      ),
+    );
+  ops
+    .command('release')
+    .description('flip a held run (waives the shrink guard only)')
+    .argument('<runId>', 'the held run')
+    .action(
+      action(async (runId: string) =>
+        withEs(async (es, cfg) => {
+          const run = await release(es, cfg, runId, createLogger('ops', { runId }));
+          process.stdout.write(
+            `${run.sourceId}: run ${run.runId} released and live (${run.docs} pages, ${run.index})\n`,
+          );
+        }),
+      ),
+    );
 }

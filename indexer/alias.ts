@@ -1,0 +1,74 @@
+// The alias a source is searched through: who holds it, moving it in one `_aliases` call (flip and
+// rollback), and deleting versions that retention no longer keeps.
+import type { Elasticsearch } from '../lib/elasticsearch.ts';
+import type { Logger } from '../lib/log.ts';
+import { retention, type RunState } from './completion.ts';
+import type { RunStore } from './run-state.ts';
+import type { Guard } from './retry.ts';
+import { aliasName } from './template.ts';
+
+/** The indices the alias points at now (one, once a run has gone live; none before). */
+export async function aliasHolders(es: Elasticsearch, alias: string, guard: Guard): Promise<string[]> {
+  const result = await guard(() => es.indices.getAlias({ name: alias }, { ignore: [404] }));
+  // A 404 body is an error object, not a map of indices.
+  return Object.keys(result).filter((k) => k !== 'error' && k !== 'status');
+}
+
+/** The live run of a source: its id (from the index's state) and how many pages the alias shows. */
+export async function liveRun(
+  es: Elasticsearch,
+  store: RunStore,
+  prefix: string,
+  sourceId: string,
+  guard: Guard,
+): Promise<{ runId: string; index: string; docs: number } | null> {
+  const alias = aliasName(prefix, sourceId);
+  const [index] = await aliasHolders(es, alias, guard);
+  if (!index) return null;
+  const [run] = (await store.list({ sourceId })).filter((r) => r.index === index);
+  const { count } = await guard(() => es.count({ index: alias }));
+  // The index name carries the run id in lower case; ULIDs are upper case.
+  return { runId: run?.runId ?? index.slice(alias.length + 1).toUpperCase(), index, docs: count };
+}
+
+/** Atomically: the alias leaves every index it is on and lands on `index`. One request. */
+export async function moveAlias(
+  es: Elasticsearch,
+  alias: string,
+  index: string,
+  guard: Guard,
+): Promise<void> {
+  const holders = await aliasHolders(es, alias, guard);
+  await guard(() =>
+    es.indices.updateAliases({
+      actions: [
+        ...holders.filter((h) => h !== index).map((h) => ({ remove: { index: h, alias } })),
+        { add: { index, alias } },
+      ],
+    }),
+  );
+}
+
+/** Deletes what retention no longer keeps for one source (never the live index). */
+export async function applyRetention(
+  es: Elasticsearch,
+  store: RunStore,
+  opts: { prefix: string; sourceId: string; keepPrevious: number; log: Logger; guard: Guard; now?: number },
+): Promise<string[]> {
+  const runs = await store.list({ sourceId: opts.sourceId });
+  const [live] = await aliasHolders(es, aliasName(opts.prefix, opts.sourceId), opts.guard);
+  const liveRunId = runs.find((r) => r.index === live)?.runId ?? null;
+  const doomed = retention(runs, liveRunId, opts.keepPrevious, opts.now ?? Date.now()).filter(
+    (i) => i !== live,
+  );
+  for (const index of doomed) {
+    await opts.guard(() => es.indices.delete({ index }, { ignore: [404] }));
+    const run = runs.find((r) => r.index === index) as RunState;
+    await store.update(run.runId, { deletedAt: Date.now() });
+    opts.log.info(
+      { runId: run.runId, sourceId: opts.sourceId, index, status: run.status },
+      'retention: run index deleted',
+    );
+  }
+  return doomed;
+}

@@ -1,0 +1,107 @@
+// Bulk writes: requests sized by bytes and count, a few in flight at once, retried while Elasticsearch
+// is overloaded or away, and every per-item result inspected: items that may succeed later (429, 5xx)
+// are sent again; items Elasticsearch refuses (a 4xx such as a mapping error) are handed back to the
+// caller, which records them as failures of their page — never dropped silently.
+import type { Elasticsearch } from '../lib/elasticsearch.ts';
+import { backoffMs, isRetryableStatus, sleep, type Guard } from './retry.ts';
+
+export interface BulkItem {
+  index: string;
+  id: string;
+  /** The document, serialized once (its size decides the chunking). */
+  source: string;
+}
+
+export interface Rejection {
+  item: BulkItem;
+  status: number;
+  reason: string;
+}
+
+export interface Chunk {
+  items: BulkItem[];
+  bytes: number;
+}
+
+const actionLine = (item: BulkItem) => JSON.stringify({ index: { _index: item.index, _id: item.id } });
+
+/** Splits items into bulk requests of at most maxDocs items and (unless one item alone is larger) maxBytes. */
+export function chunkItems(items: BulkItem[], maxBytes: number, maxDocs: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  let current: Chunk = { items: [], bytes: 0 };
+  for (const item of items) {
+    const size = Buffer.byteLength(item.source) + actionLine(item).length + 2;
+    if (current.items.length > 0 && (current.items.length >= maxDocs || current.bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = { items: [], bytes: 0 };
+    }
+    current.items.push(item);
+    current.bytes += size;
+  }
+  if (current.items.length > 0) chunks.push(current);
+  return chunks;
+}
+
+export interface BulkOptions {
+  maxBytes: number;
+  maxDocs: number;
+  concurrency: number;
+  guard: Guard;
+  /** After each request: keep the Kafka session alive during long batches. */
+  heartbeat(): Promise<void>;
+  onRequest?(seconds: number, docs: number, bytes: number): void;
+}
+
+interface ItemResult {
+  status: number;
+  error?: { type?: string; reason?: string | null } | undefined;
+}
+
+/** Writes all items; resolves with the items Elasticsearch refused for good. */
+export async function writeBulk(
+  es: Elasticsearch,
+  items: BulkItem[],
+  opts: BulkOptions,
+): Promise<Rejection[]> {
+  const queue = chunkItems(items, opts.maxBytes, opts.maxDocs);
+  const rejections: Rejection[] = [];
+  const worker = async () => {
+    for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+      rejections.push(...(await writeChunk(es, chunk, opts)));
+      await opts.heartbeat();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, queue.length) }, worker));
+  return rejections;
+}
+
+async function writeChunk(es: Elasticsearch, chunk: Chunk, opts: BulkOptions): Promise<Rejection[]> {
+  const rejected: Rejection[] = [];
+  let pending = chunk.items;
+  for (let attempt = 0; ; attempt++) {
+    const started = performance.now();
+    const response = await opts.guard(() =>
+      es.bulk({ operations: pending.flatMap((item) => [actionLine(item), item.source]) }),
+    );
+    opts.onRequest?.((performance.now() - started) / 1000, pending.length, chunk.bytes);
+    if (!response.errors) return rejected;
+    const retry: BulkItem[] = [];
+    response.items.forEach((entry, i) => {
+      const result = Object.values(entry)[0] as ItemResult;
+      const item = pending[i]!;
+      if (result.status < 300) return;
+      if (isRetryableStatus(result.status)) retry.push(item);
+      else
+        rejected.push({
+          item,
+          status: result.status,
+          reason: `${result.error?.type ?? 'error'}: ${result.error?.reason ?? 'no reason given'}`,
+        });
+    });
+    if (retry.length === 0) return rejected;
+    // Some items were refused for now (e.g. a full write queue): wait, then send only those again.
+    await opts.heartbeat();
+    await sleep(backoffMs(attempt, 200, 5_000));
+    pending = retry;
+  }
+}

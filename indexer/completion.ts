@@ -1,0 +1,161 @@
+// When may a run go live? Plain functions over what the indexer recorded and counted — no I/O, so every
+// rule (complete, adds up, monotonic, mass-deletion guard) is unit-tested on its own.
+import { isNewerRun } from '../lib/run-id.ts';
+
+export type RunStatus = 'indexing' | 'held' | 'flipped' | 'failed' | 'superseded' | 'rolled-back';
+
+export interface EndSeen {
+  pagesInPartition: number;
+  pagesTotal: number;
+  at: number;
+}
+
+/** The markers of a run seen so far, by partition number (each one a document of its own). */
+export interface RunMarkers {
+  /** How many partitions the run was written to (as the markers say). */
+  partitions: number;
+  starts: Record<string, { at: number }>;
+  ends: Record<string, EndSeen>;
+  aborts: Record<string, { reason: string | null; at: number }>;
+}
+
+/** A run as the indexer recorded it (document `<runId>` in `<prefix>-runs`). */
+export interface RunState {
+  kind: 'run';
+  runId: string;
+  sourceId: string;
+  index: string;
+  replayOf: string | null;
+  status: RunStatus;
+  reason: string | null;
+  firstSeenAt: number;
+  /** From the markers: the producer's START and last END. */
+  startedAt?: number | null;
+  endedAt?: number | null;
+  completedAt?: number | null;
+  decidedAt?: number | null;
+  flippedAt?: number | null;
+  /** Distinct pages in the run's index, and distinct pages accounted as failures, when last checked. */
+  docs?: number | null;
+  failures?: number | null;
+  pagesTotal?: number | null;
+  /** The live alias's count when the run was held. */
+  liveDocs?: number | null;
+  deleteAfter?: number | null;
+  deletedAt?: number | null;
+}
+
+export type Readiness = { state: 'open' } | { state: 'aborted'; reason: string } | { state: 'complete' };
+
+/** A run is complete once END is seen on every partition; one ABORT anywhere fails it. */
+export function readiness(run: RunMarkers): Readiness {
+  const abort = Object.values(run.aborts)[0];
+  if (abort) return { state: 'aborted', reason: `aborted upstream: ${abort.reason ?? 'no reason given'}` };
+  if (run.partitions < 1) return { state: 'open' };
+  for (let p = 0; p < run.partitions; p++) if (!run.ends[String(p)]) return { state: 'open' };
+  return { state: 'complete' };
+}
+
+/** pagesTotal as every END states it; ENDs that disagree mean a broken run. */
+export function pagesTotal(ends: Record<string, EndSeen>): number | { disagree: number[] } {
+  const totals = [...new Set(Object.values(ends).map((e) => e.pagesTotal))];
+  return totals.length === 1 ? totals[0]! : { disagree: totals.sort((a, b) => a - b) };
+}
+
+/** Every page the run emitted is in the index or accounted for as a failure, and nothing more. */
+export function addsUp(counts: { pagesTotal: number; docs: number; failures: number }): string | null {
+  const { pagesTotal, docs, failures } = counts;
+  if (docs + failures === pagesTotal) return null;
+  return `does not add up: ${docs} pages indexed + ${failures} failed ≠ ${pagesTotal} emitted`;
+}
+
+/** Mass-deletion guard: a run that would shrink the live alias by more than maxShrink is held. */
+export function shrinkHold(counts: { docs: number; liveDocs: number; maxShrink: number }): string | null {
+  const floor = (1 - counts.maxShrink) * counts.liveDocs;
+  if (counts.docs >= floor) return null;
+  return `held: ${counts.docs} pages would replace ${counts.liveDocs} live (shrinks by more than ${Math.round(counts.maxShrink * 100)}%)`;
+}
+
+/** Monotonic: a run older than one that has already gone live never moves the alias back. */
+export function superseded(runId: string, newestLive: string | null): string | null {
+  if (!newestLive || !isNewerRun(newestLive, runId)) return null;
+  return `superseded: run ${newestLive} already went live`;
+}
+
+export type Decision =
+  | { outcome: 'flip' }
+  | { outcome: 'already-live' }
+  | { outcome: 'hold'; reason: string }
+  | { outcome: 'fail'; reason: string }
+  | { outcome: 'supersede'; reason: string };
+
+export interface Facts {
+  runId: string;
+  ends: Record<string, EndSeen>;
+  docs: number;
+  failures: number;
+  /** The run the alias points at now, with its count; null before the first flip. */
+  live: { runId: string; docs: number } | null;
+  /** The newest run that ever went live for this source (may be newer than `live` after a rollback). */
+  newestLive: string | null;
+  maxShrink: number;
+  /** An operator's release: overrides the shrink guard, and only it. */
+  release: boolean;
+}
+
+/** The verdict on a complete run. */
+export function decide(f: Facts): Decision {
+  if (f.live?.runId === f.runId) return { outcome: 'already-live' };
+  const late = superseded(f.runId, f.newestLive);
+  if (late) return { outcome: 'supersede', reason: late };
+  const total = pagesTotal(f.ends);
+  if (typeof total !== 'number')
+    return { outcome: 'fail', reason: `END markers disagree on pagesTotal: ${total.disagree.join(', ')}` };
+  const short = addsUp({ pagesTotal: total, docs: f.docs, failures: f.failures });
+  if (short) return { outcome: 'fail', reason: short };
+  const hold =
+    f.live && !f.release ? shrinkHold({ docs: f.docs, liveDocs: f.live.docs, maxShrink: f.maxShrink }) : null;
+  if (hold) return { outcome: 'hold', reason: hold };
+  return { outcome: 'flip' };
+}
+
+export interface KeptRun {
+  runId: string;
+  index: string;
+  status: RunStatus;
+  deleteAfter?: number | null;
+  deletedAt?: number | null;
+}
+
+/**
+ * Which run indices to delete now: versions that went live, older than the live one, beyond the newest
+ * `keepPrevious` of them (so the index the alias just left always survives); and dead runs (failed,
+ * superseded, rolled back) once their grace period is over. Never the live index; open and held runs stay.
+ */
+export function retention(
+  runs: KeptRun[],
+  liveRunId: string | null,
+  keepPrevious: number,
+  now: number,
+): string[] {
+  const present = runs.filter((r) => !r.deletedAt && r.runId !== liveRunId);
+  const previous = present
+    .filter((r) => r.status === 'flipped' && liveRunId !== null && isNewerRun(liveRunId, r.runId))
+    .sort((a, b) => (isNewerRun(a.runId, b.runId) ? -1 : 1));
+  const dead = present.filter(
+    (r) =>
+      (r.status === 'failed' || r.status === 'superseded' || r.status === 'rolled-back') &&
+      r.deleteAfter != null &&
+      r.deleteAfter <= now,
+  );
+  return [...previous.slice(keepPrevious), ...dead].map((r) => r.index);
+}
+
+/** Rollback goes to the newest version older than the live one that went live and still exists. */
+export function rollbackTarget<R extends KeptRun>(runs: R[], liveRunId: string): R | null {
+  return (
+    runs
+      .filter((r) => r.status === 'flipped' && !r.deletedAt && isNewerRun(liveRunId, r.runId))
+      .sort((a, b) => (isNewerRun(a.runId, b.runId) ? -1 : 1))[0] ?? null
+  );
+}

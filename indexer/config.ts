@@ -1,0 +1,64 @@
+// The indexer's settings, read and validated once (on top of the shared services config).
+import { z } from 'zod';
+import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
+
+const shareVar = z.coerce
+  .number({ message: 'must be a share between 0 and 1, e.g. 0.5' })
+  .min(0, { message: 'must be a share between 0 and 1, e.g. 0.5' })
+  .max(1, { message: 'must be a share between 0 and 1, e.g. 0.5' });
+
+const shape = {
+  INDEXER_GROUP_ID: z.string().min(1).optional(),
+  INDEX_TEXT_ANALYZER: z
+    .string()
+    .regex(/^[a-z_]+$/, { message: 'must be an analyzer name, e.g. standard or english' })
+    .default('standard'),
+  INDEX_REPLICAS: vars.int(0, 10, 0).default(0),
+  INDEX_MAX_SHRINK: shareVar.default(0.5),
+  // At least 1: the index the alias just left must survive the flip, for in-flight queries and rollback.
+  INDEX_KEEP_PREVIOUS: vars.int(1, 100, 1).default(1),
+  INDEX_DEAD_RUN_GRACE_SECONDS: vars.int(0, 30 * 86_400, 3600).default(3600),
+  INDEX_BULK_MAX_BYTES: vars.int(64 * 1024, 100 * 1024 * 1024, 5 * 1024 * 1024).default(5 * 1024 * 1024),
+  INDEX_BULK_MAX_DOCS: vars.int(1, 100_000, 1000).default(1000),
+  INDEX_BULK_CONCURRENCY: vars.int(1, 32, 2).default(2),
+  INDEXER_FETCH_MAX_BYTES: vars
+    .int(1024 * 1024, 256 * 1024 * 1024, 16 * 1024 * 1024)
+    .default(16 * 1024 * 1024),
+  INDEXER_SWEEP_SECONDS: vars.int(1, 86_400, 60).default(60),
+};
+
+export interface IndexerConfig {
+  services: ServicesConfig;
+  groupId: string;
+  textAnalyzer: string;
+  replicas: number;
+  /** A complete run smaller than (1 - maxShrink) × the live alias's count is held. */
+  maxShrink: number;
+  keepPrevious: number;
+  deadRunGraceMs: number;
+  bulk: { maxBytes: number; maxDocs: number; concurrency: number };
+  /** Kafka fetch size per partition: big enough that one batch makes a few full bulk requests. */
+  fetchMaxBytes: number;
+  sweepIntervalMs: number;
+}
+
+export function indexerConfig(env: Env = process.env): IndexerConfig {
+  const services = servicesConfig(env);
+  const c = readConfig(shape, env);
+  return {
+    services,
+    groupId: c.INDEXER_GROUP_ID ?? `${services.indexPrefix}-indexer`,
+    textAnalyzer: c.INDEX_TEXT_ANALYZER,
+    replicas: c.INDEX_REPLICAS,
+    maxShrink: c.INDEX_MAX_SHRINK,
+    keepPrevious: c.INDEX_KEEP_PREVIOUS,
+    deadRunGraceMs: c.INDEX_DEAD_RUN_GRACE_SECONDS * 1000,
+    bulk: {
+      maxBytes: c.INDEX_BULK_MAX_BYTES,
+      maxDocs: c.INDEX_BULK_MAX_DOCS,
+      concurrency: c.INDEX_BULK_CONCURRENCY,
+    },
+    fetchMaxBytes: c.INDEXER_FETCH_MAX_BYTES,
+    sweepIntervalMs: c.INDEXER_SWEEP_SECONDS * 1000,
+  };
+}

@@ -1,0 +1,192 @@
+// Finalize: once a run's END is seen on every partition, verify it and move the alias — or record why
+// not. Idempotent and safe to repeat (after a crash, on restart, on `ops release`): a run that is no
+// longer open is left alone, and a run whose index the alias already holds is only recorded as flipped.
+import type { Elasticsearch } from '../lib/elasticsearch.ts';
+import type { Logger } from '../lib/log.ts';
+import { isNewerRun } from '../lib/run-id.ts';
+import { applyRetention, liveRun, moveAlias } from './alias.ts';
+import {
+  decide,
+  readiness,
+  superseded,
+  type Decision,
+  type RunMarkers,
+  type RunState,
+} from './completion.ts';
+import type { IndexerConfig } from './config.ts';
+import type { RunStore } from './run-state.ts';
+import type { Guard } from './retry.ts';
+import { aliasName, restoreSearchSettings } from './template.ts';
+
+export type Outcome = 'flipped' | 'held' | 'failed' | 'superseded';
+
+export interface FinalizerDeps {
+  es: Elasticsearch;
+  cfg: IndexerConfig;
+  store: RunStore;
+  log: Logger;
+  guard: Guard;
+  /** Test hook: a simulated crash at this point (the service throws and stops without committing). */
+  checkpoint?(point: 'before-flip'): void;
+  onOutcome?(outcome: Outcome): void;
+}
+
+export type Finalizer = ReturnType<typeof createFinalizer>;
+
+export function createFinalizer(d: FinalizerDeps) {
+  const prefix = d.cfg.services.indexPrefix;
+  // One decision at a time per source: two partitions' ENDs arriving together must not flip twice.
+  const locks = new Map<string, Promise<unknown>>();
+  const serialized = <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const next = (locks.get(key) ?? Promise.resolve()).then(fn, fn);
+    locks.set(
+      key,
+      next.catch(() => {}),
+    );
+    return next;
+  };
+
+  const decided = async (
+    run: RunState,
+    status: RunState['status'],
+    reason: string | null,
+    extra: Partial<RunState> = {},
+  ) => {
+    const now = Date.now();
+    const dead = status === 'failed' || status === 'superseded';
+    await d.store.update(run.runId, {
+      status,
+      reason,
+      decidedAt: now,
+      ...(dead ? { deleteAfter: now + d.cfg.deadRunGraceMs } : {}),
+      ...extra,
+    });
+    return { ...run, status, reason, decidedAt: now, ...extra };
+  };
+
+  async function verdict(
+    run: RunState,
+    seen: RunMarkers,
+    release: boolean,
+  ): Promise<{ decision: Decision; counts: Partial<RunState> }> {
+    await d.guard(() => restoreSearchSettings(d.es, d.cfg, run.index));
+    const { count: docs } = await d.guard(() => d.es.count({ index: run.index }));
+    const failures = await d.store.countFailures(run.runId);
+    const live = await liveRun(d.es, d.store, prefix, run.sourceId, d.guard);
+    const newest = await d.store.newestLive(run.sourceId);
+    const newestLive = [newest, live?.runId].reduce<string | null>(
+      (a, b) => (b && (!a || isNewerRun(b, a)) ? b : a),
+      null,
+    );
+    const decision = decide({
+      runId: run.runId,
+      ends: seen.ends,
+      docs,
+      failures,
+      live,
+      newestLive,
+      maxShrink: d.cfg.maxShrink,
+      release,
+    });
+    const total = Object.values(seen.ends)[0]?.pagesTotal ?? null;
+    return { decision, counts: { docs, failures, pagesTotal: total, liveDocs: live?.docs ?? null } };
+  }
+
+  async function finalizeNow(runId: string, release: boolean): Promise<RunState | null> {
+    const run = await d.store.get(runId);
+    if (!run || run.status !== (release ? 'held' : 'indexing')) return run;
+    const log = d.log.child({ runId, sourceId: run.sourceId });
+    const seen = await d.store.markers(runId);
+    const ready = readiness(seen);
+    if (ready.state === 'open') return run;
+    if (ready.state === 'aborted') {
+      log.warn({ reason: ready.reason }, 'run failed: it never goes live');
+      d.onOutcome?.('failed');
+      return decided(run, 'failed', ready.reason);
+    }
+    const completedAt = run.completedAt ?? Date.now();
+    const { decision, counts } = await verdict(run, seen, release);
+    const ends = Object.values(seen.ends).map((e) => e.at);
+    const starts = Object.values(seen.starts).map((e) => e.at);
+    const extra = {
+      ...counts,
+      completedAt,
+      startedAt: starts.length ? Math.min(...starts) : null,
+      endedAt: Math.max(...ends),
+    };
+    switch (decision.outcome) {
+      case 'already-live':
+        return decided(run, 'flipped', null, { ...extra, flippedAt: run.flippedAt ?? Date.now() });
+      case 'hold':
+        log.warn(
+          { ...counts, reason: decision.reason },
+          'run held: release it with `ops release` if intended',
+        );
+        d.onOutcome?.('held');
+        return decided(run, 'held', decision.reason, extra);
+      case 'fail':
+      case 'supersede': {
+        const status = decision.outcome === 'fail' ? 'failed' : 'superseded';
+        log.warn({ ...counts, reason: decision.reason }, `run ${status}: it never goes live`);
+        d.onOutcome?.(status);
+        return decided(run, status, decision.reason, extra);
+      }
+      case 'flip': {
+        d.checkpoint?.('before-flip');
+        await moveAlias(d.es, aliasName(prefix, run.sourceId), run.index, d.guard);
+        const flippedAt = Date.now();
+        log.info(
+          { ...counts, index: run.index, flipMs: flippedAt - completedAt, released: release },
+          'run flipped: alias moved',
+        );
+        d.onOutcome?.('flipped');
+        const done = await decided(run, 'flipped', release ? 'released by an operator' : null, {
+          ...extra,
+          flippedAt,
+        });
+        // The index the alias just left is kept (keepPrevious ≥ 1): in-flight queries finish on it.
+        await applyRetention(d.es, d.store, {
+          prefix,
+          sourceId: run.sourceId,
+          keepPrevious: d.cfg.keepPrevious,
+          log,
+          guard: d.guard,
+        });
+        return done;
+      }
+    }
+  }
+
+  return {
+    /** Decides a run if it is complete (or aborted); `release` flips a held run past the shrink guard only. */
+    async finalize(runId: string, opts: { release?: boolean } = {}): Promise<RunState | null> {
+      const run = await d.store.get(runId);
+      if (!run) return null;
+      return serialized(run.sourceId, () => finalizeNow(runId, opts.release ?? false));
+    },
+
+    /** After a restart: runs whose markers all arrived but which were never decided. */
+    async recover(): Promise<void> {
+      for (const run of await d.store.list({ statuses: ['indexing'] })) await this.finalize(run.runId);
+    },
+
+    /** Periodic: held runs that a newer flip made obsolete, and retention per source. */
+    async sweep(): Promise<void> {
+      const runs = await d.store.list();
+      for (const run of runs.filter((r) => r.status === 'held')) {
+        const late = superseded(run.runId, await d.store.newestLive(run.sourceId));
+        if (late) await serialized(run.sourceId, () => decided(run, 'superseded', late));
+      }
+      for (const sourceId of new Set(runs.map((r) => r.sourceId)))
+        await serialized(sourceId, () =>
+          applyRetention(d.es, d.store, {
+            prefix,
+            sourceId,
+            keepPrevious: d.cfg.keepPrevious,
+            log: d.log,
+            guard: d.guard,
+          }),
+        );
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Index names, the index template (mapping of a page document) and the bulk-load settings of a run index.
+import type { Elasticsearch } from '../lib/elasticsearch.ts';
+import type { HtmlPage } from '../schemas/index.ts';
+import type { IndexerConfig } from './config.ts';
+
+/** The alias the AI searches: one per source. */
+export const aliasName = (prefix: string, sourceId: string) => `${prefix}-${sourceId}`;
+
+/** One index per source and run; ULIDs are upper case, index names must not be. */
+export const runIndexName = (prefix: string, sourceId: string, runId: string) =>
+  `${prefix}-${sourceId}-${runId.toLowerCase()}`;
+
+/** Run state and page failures. Has no dash after the prefix, so the page template never matches it. */
+export const runsIndexName = (prefix: string) => `${prefix}-runs`;
+
+/** What a page looks like in Elasticsearch: the converted page plus the run and source it came from. */
+export interface PageDocument extends HtmlPage {
+  runId: string;
+  sourceId: string;
+}
+
+const keyword = { type: 'keyword' } as const;
+
+export function pageMappings(textAnalyzer: string) {
+  return {
+    dynamic: 'strict' as const,
+    properties: {
+      pageId: keyword,
+      title: { type: 'text' as const, fields: { keyword: { type: 'keyword' as const, ignore_above: 1024 } } },
+      // Kept for display; searching markup would match tag names, so it is not indexed.
+      html: { type: 'text' as const, index: false },
+      text: { type: 'text' as const, analyzer: textAnalyzer },
+      url: keyword,
+      spaceKey: keyword,
+      spaceName: keyword,
+      spaceType: keyword,
+      visibility: keyword,
+      version: { type: 'integer' as const },
+      updatedAt: { type: 'date' as const },
+      runId: keyword,
+      sourceId: keyword,
+    },
+  };
+}
+
+/** Matches `<prefix>-<source>-<run>` (two dashes after the prefix) and never `<prefix>-runs`. */
+export async function ensureTemplate(es: Elasticsearch, cfg: IndexerConfig): Promise<void> {
+  const prefix = cfg.services.indexPrefix;
+  await es.indices.putIndexTemplate({
+    name: `${prefix}-pages`,
+    index_patterns: [`${prefix}-*-*`],
+    // Above the built-in logs-*-* / metrics-*-* templates (100), in case a prefix collides with them.
+    priority: 200,
+    template: {
+      settings: { number_of_shards: 1, number_of_replicas: cfg.replicas, refresh_interval: '1s' },
+      mappings: pageMappings(cfg.textAnalyzer),
+    },
+  });
+}
+
+/** Initialize: the run's index, tuned for bulk loading (no refresh, no replicas) until finalize. */
+export async function createRunIndex(es: Elasticsearch, index: string): Promise<void> {
+  try {
+    await es.indices.create({ index, settings: { refresh_interval: '-1', number_of_replicas: 0 } });
+  } catch (err) {
+    // A redelivered START, or a restart: the index is already there.
+    if (
+      (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
+      'resource_already_exists_exception'
+    )
+      throw err;
+  }
+}
+
+/** Before a run can go live: searchable refreshes and the configured replicas, then a fresh view. */
+export async function restoreSearchSettings(
+  es: Elasticsearch,
+  cfg: IndexerConfig,
+  index: string,
+): Promise<void> {
+  await es.indices.putSettings({
+    index,
+    settings: { refresh_interval: '1s', number_of_replicas: cfg.replicas },
+  });
+  if (cfg.replicas > 0) await es.cluster.health({ index, wait_for_status: 'green', timeout: '60s' });
+  await es.indices.refresh({ index });
+}

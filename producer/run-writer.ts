@@ -7,7 +7,7 @@ import type { PartitionSpan, RawPage, Run, RunMarker, RunMarkerKind } from '../s
 import { visibilityOf } from '../transformer/visibility.ts';
 
 /** Bigger sends are split: the broker refuses batches over the topic's max.message.bytes (16 MB). */
-const MAX_SEND_BYTES = 4 * 1024 * 1024;
+const MAX_SEND_BYTES = 1024 * 1024;
 
 export interface RunCounts {
   spaces: number;

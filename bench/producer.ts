@@ -1,0 +1,176 @@
+// Producer benchmark: the simulator as its own process (its memory is not ours) with 50 ms latency per
+// request, the real Kafka + registry beside it. Each scenario runs in a fresh child process so its
+// peak RSS is its own. Prints pages/s into Kafka, requests/s and peak RSS; figures go to bench/README.md.
+//
+//   node bench/producer.ts [--pages 20000,100000] [--compression gzip,none] [--spaces 6] [--concurrency 4]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { servicesConfig } from '../lib/config.ts';
+import { createKafka } from '../lib/kafka.ts';
+import { createLogger } from '../lib/log.ts';
+import { producerConfig } from '../producer/config.ts';
+import { runPull } from '../producer/run.ts';
+
+const node = process.execPath;
+const root = new URL('..', import.meta.url).pathname;
+
+interface Result {
+  pages: number;
+  compression: string;
+  concurrency: number;
+  seconds: number;
+  pagesPerSecond: number;
+  requestsPerSecond: number;
+  requests: number;
+  mbIntoKafka: number;
+  peakRssMb: number;
+  /** Size of the raw topic's log segments, when the broker is the local stack (.stack/kafka/data). */
+  diskMb: number | null;
+  status: string;
+}
+
+function topicDiskMb(topic: string): number | null {
+  const dir = join(root, '.stack/kafka/data');
+  if (!existsSync(dir)) return null;
+  let bytes = 0;
+  for (const part of readdirSync(dir).filter((d) => d.startsWith(`${topic}-`))) {
+    for (const f of readdirSync(join(dir, part)))
+      if (f.endsWith('.log')) bytes += statSync(join(dir, part, f)).size;
+  }
+  return Math.round(bytes / 1e6);
+}
+
+/** Child: one run against the given simulator, then one JSON line with the figures. */
+async function scenario(baseUrl: string, compression: string, concurrency: string, topicBase: string) {
+  const env = {
+    ...process.env,
+    CONFLUENCE_BASE_URL: baseUrl,
+    CONFLUENCE_EMAIL: 'sim@example.com',
+    CONFLUENCE_API_TOKEN: 'sim-api-token',
+    PRODUCER_COMPRESSION: compression,
+    PRODUCER_CONCURRENCY: concurrency,
+    TOPIC_RAW_PAGES: `${topicBase}.raw`,
+    TOPIC_HTML_PAGES: `${topicBase}.html`,
+    TOPIC_DEAD_LETTER: `${topicBase}.dead-letter`,
+    TOPIC_RUNS: `${topicBase}.runs`,
+    LOG_LEVEL: 'warn',
+  };
+  const cfg = producerConfig(env);
+  let peak = 0;
+  let atPeak = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > peak) [peak, atPeak] = [m.rss, m];
+  }, 50);
+  const started = performance.now();
+  const s = await runPull(cfg, { log: createLogger('bench-producer') });
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.resourceUsage().maxRSS * 1024);
+  const result: Result = {
+    pages: s.pages,
+    compression,
+    concurrency: cfg.concurrency,
+    seconds: Number(seconds.toFixed(1)),
+    pagesPerSecond: Math.round(s.pages / seconds),
+    requestsPerSecond: Number((s.requests / seconds).toFixed(1)),
+    requests: s.requests,
+    mbIntoKafka: Math.round(s.bytes / 1e6),
+    peakRssMb: Math.round(peak / 1e6),
+    diskMb: topicDiskMb(cfg.services.topics.rawPages),
+    status: s.status,
+  };
+  if (process.env.BENCH_DEBUG) console.error(atPeak);
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await once(lines, 'line')) as [string];
+  return line;
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      pages: { type: 'string', default: '20000,100000' },
+      compression: { type: 'string', default: 'gzip,none' },
+      spaces: { type: 'string', default: '6' },
+      concurrency: { type: 'string', default: '4' },
+      'latency-ms': { type: 'string', default: '50' },
+      scenario: { type: 'string' },
+      'topic-base': { type: 'string' },
+    },
+  });
+  if (values.scenario) {
+    return scenario(values.scenario, values.compression!, values.concurrency!, values['topic-base']!);
+  }
+  const results: Result[] = [];
+  const topicBases: string[] = [];
+  for (const pages of values.pages!.split(',')) {
+    const sim = spawn(
+      node,
+      [
+        '--disable-warning=TimeoutNegativeWarning',
+        'cli.ts',
+        'sim',
+        'serve',
+        '--pages',
+        pages,
+        '--spaces',
+        values.spaces!,
+        '--latency-ms',
+        values['latency-ms']!,
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const { baseUrl } = JSON.parse(await firstLine(sim)) as { baseUrl: string };
+    try {
+      for (const compression of values.compression!.split(',')) {
+        const topicBase = `bench-producer-${Date.now()}`;
+        topicBases.push(topicBase);
+        const child = spawn(
+          node,
+          [
+            ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+            '--disable-warning=TimeoutNegativeWarning',
+            'bench/producer.ts',
+            '--scenario',
+            baseUrl,
+            '--compression',
+            compression,
+            '--concurrency',
+            values.concurrency!,
+            '--topic-base',
+            topicBase,
+          ],
+          { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+        );
+        const result = JSON.parse(await firstLine(child)) as Result;
+        await once(child, 'exit');
+        results.push(result);
+        console.log(
+          `${result.pages} pages, ${compression}: ${result.pagesPerSecond} pages/s, ${result.requestsPerSecond} requests/s, ` +
+            `${result.seconds} s, ${result.mbIntoKafka} MB into Kafka (${result.diskMb ?? '?'} MB on disk), peak RSS ${result.peakRssMb} MB (${result.status})`,
+        );
+      }
+    } finally {
+      sim.kill('SIGTERM');
+      await once(sim, 'exit');
+    }
+  }
+  console.table(results);
+  // The benchmark's topics hold gigabytes; drop them.
+  const cfg = servicesConfig();
+  const admin = createKafka(cfg, 'bench-producer', createLogger('bench-producer')).admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => topicBases.some((b) => t.startsWith(b)));
+  await admin.deleteTopics({ topics });
+  await admin.disconnect();
+}
+
+await main();

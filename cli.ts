@@ -5,7 +5,9 @@ import { registerSim } from './sim/cli.ts';
 import { registerConvert } from './transformer/cli.ts';
 import { registerProducer } from './producer/cli.ts';
 import { registerTransformer } from './transformer/service-cli.ts';
-import { registerIndexer } from './indexer/cli.ts';
+import { opsCommand, registerIndexer } from './indexer/cli.ts';
+import { registerSearch } from './indexer/search-cli.ts';
+import { registerDemo } from './scripts/demo.ts';
 import { installCrashHandlers } from './lib/cli.ts';
 
 installCrashHandlers();
@@ -19,5 +21,7 @@ registerProducer(program);
 registerConvert(program);
 registerTransformer(program);
 registerIndexer(program);
+registerSearch(opsCommand(program));
+registerDemo(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import {
+  addsUp,
+  decide,
+  pagesTotal,
+  readiness,
+  retention,
+  rollbackTarget,
+  shrinkHold,
+  superseded,
+  type EndSeen,
+  type Facts,
+  type KeptRun,
+} from '../../indexer/completion.ts';
+
+const end = (pagesTotal: number): EndSeen => ({ pagesInPartition: 1, pagesTotal, at: 1 });
+const ends = (n: number, total: number) =>
+  Object.fromEntries(Array.from({ length: n }, (_, p) => [String(p), end(total)]));
+const [A, B, C, D] = [
+  '01JA0000000000000000000000',
+  '01JB0000000000000000000000',
+  '01JC0000000000000000000000',
+  '01JD0000000000000000000000',
+];
+
+describe('readiness', () => {
+  it('is open until END is seen on every partition', () => {
+    expect(readiness({ partitions: 3, starts: {}, ends: { 0: end(5), 2: end(5) }, aborts: {} })).toEqual({
+      state: 'open',
+    });
+    expect(readiness({ partitions: 3, starts: {}, ends: ends(3, 5), aborts: {} })).toEqual({
+      state: 'complete',
+    });
+  });
+  it('fails on one ABORT anywhere, even with ENDs elsewhere', () => {
+    expect(
+      readiness({
+        partitions: 2,
+        starts: {},
+        ends: { 0: end(5) },
+        aborts: { 1: { reason: '401 from Confluence', at: 1 } },
+      }),
+    ).toEqual({
+      state: 'aborted',
+      reason: 'aborted upstream: 401 from Confluence',
+    });
+  });
+  it('is open when no marker said how many partitions there are', () => {
+    expect(readiness({ partitions: 0, starts: {}, ends: {}, aborts: {} })).toEqual({ state: 'open' });
+  });
+});
+
+describe('adding up', () => {
+  it('needs indexed + failed to equal what the run emitted, exactly', () => {
+    expect(addsUp({ pagesTotal: 10, docs: 9, failures: 1 })).toBeNull();
+    expect(addsUp({ pagesTotal: 10, docs: 9, failures: 0 })).toBe(
+      'does not add up: 9 pages indexed + 0 failed ≠ 10 emitted',
+    );
+    expect(addsUp({ pagesTotal: 10, docs: 11, failures: 0 })).not.toBeNull();
+  });
+  it('reads pagesTotal from the ENDs, which must agree', () => {
+    expect(pagesTotal(ends(3, 7))).toBe(7);
+    expect(pagesTotal({ 0: end(7), 1: end(8) })).toEqual({ disagree: [7, 8] });
+  });
+});
+
+describe('guards', () => {
+  it('holds a run that shrinks the live alias by more than the configured share', () => {
+    expect(shrinkHold({ docs: 50, liveDocs: 100, maxShrink: 0.5 })).toBeNull();
+    expect(shrinkHold({ docs: 49, liveDocs: 100, maxShrink: 0.5 })).toContain(
+      '49 pages would replace 100 live',
+    );
+    expect(shrinkHold({ docs: 0, liveDocs: 0, maxShrink: 0.5 })).toBeNull();
+    expect(shrinkHold({ docs: 89, liveDocs: 100, maxShrink: 0.1 })).not.toBeNull();
+  });
+  it('never lets an older run move the alias back', () => {
+    expect(superseded(A, null)).toBeNull();
+    expect(superseded(B, A)).toBeNull();
+    expect(superseded(A, B)).toBe(`superseded: run ${B} already went live`);
+  });
+});
+
+describe('decide', () => {
+  const facts = (over: Partial<Facts> = {}): Facts => ({
+    runId: C,
+    ends: ends(3, 100),
+    docs: 98,
+    failures: 2,
+    live: { runId: B, docs: 100 },
+    newestLive: B,
+    maxShrink: 0.5,
+    release: false,
+    ...over,
+  });
+  it('flips a complete run that adds up', () => {
+    expect(decide(facts())).toEqual({ outcome: 'flip' });
+    expect(decide(facts({ live: null, newestLive: null }))).toEqual({ outcome: 'flip' });
+  });
+  it('fails a run that does not add up, even when released', () => {
+    expect(decide(facts({ docs: 97, release: true })).outcome).toBe('fail');
+  });
+  it('holds a shrinking run; a release overrides the shrink guard only', () => {
+    const shrunk = { ends: ends(3, 40), docs: 40, failures: 0 };
+    expect(decide(facts(shrunk)).outcome).toBe('hold');
+    expect(decide(facts({ ...shrunk, release: true }))).toEqual({ outcome: 'flip' });
+    expect(decide(facts({ ...shrunk, release: true, newestLive: D })).outcome).toBe('supersede');
+  });
+  it('supersedes an older run, also after a rollback made the live run older', () => {
+    expect(decide(facts({ runId: A })).outcome).toBe('supersede');
+    expect(decide(facts({ live: { runId: A, docs: 100 }, newestLive: D })).outcome).toBe('supersede');
+  });
+  it('recognises a run the alias already points at (a crash after the flip)', () => {
+    expect(decide(facts({ live: { runId: C, docs: 100 }, newestLive: C }))).toEqual({
+      outcome: 'already-live',
+    });
+  });
+  it('fails when the ENDs disagree on the total', () => {
+    expect(decide(facts({ ends: { 0: end(100), 1: end(99), 2: end(100) } }))).toEqual({
+      outcome: 'fail',
+      reason: 'END markers disagree on pagesTotal: 99, 100',
+    });
+  });
+});
+
+describe('retention', () => {
+  const run = (runId: string, status: KeptRun['status'], extra: Partial<KeptRun> = {}): KeptRun => ({
+    runId,
+    index: `i-${runId}`,
+    status,
+    ...extra,
+  });
+  it('keeps the live version and the previous N, deletes older ones', () => {
+    const runs = [run(A, 'flipped'), run(B, 'flipped'), run(C, 'flipped'), run(D, 'flipped')];
+    expect(retention(runs, D, 1, 0)).toEqual([`i-${B}`, `i-${A}`]);
+    expect(retention(runs, D, 2, 0)).toEqual([`i-${A}`]);
+  });
+  it('never deletes the live index, open or held runs', () => {
+    const runs = [
+      run(A, 'flipped'),
+      run(B, 'held'),
+      run(C, 'indexing'),
+      run(D, 'failed', { deleteAfter: 0 }),
+    ];
+    expect(retention(runs, A, 1, 10)).toEqual([`i-${D}`]);
+    expect(retention([run(A, 'failed', { deleteAfter: 0 })], A, 1, 10)).toEqual([]);
+  });
+  it('removes dead runs only after their grace period, and only once', () => {
+    const runs = [
+      run(A, 'superseded', { deleteAfter: 100 }),
+      run(B, 'rolled-back', { deleteAfter: 50 }),
+      run(C, 'failed', { deleteAfter: 10, deletedAt: 20 }),
+    ];
+    expect(retention(runs, null, 1, 60)).toEqual([`i-${B}`]);
+    expect(retention(runs, null, 1, 100)).toEqual([`i-${A}`, `i-${B}`]);
+  });
+  it('rolls back to the newest older version still kept', () => {
+    const runs = [
+      run(A, 'flipped'),
+      run(B, 'flipped', { deletedAt: 1 }),
+      run(C, 'failed'),
+      run(D, 'flipped'),
+    ];
+    expect(rollbackTarget(runs, D)?.runId).toBe(A);
+    expect(rollbackTarget(runs, A)).toBeNull();
+  });
+});

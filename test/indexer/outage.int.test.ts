@@ -1,0 +1,92 @@
+// Elasticsearch away mid-run: the indexer waits (unhealthy, nothing committed), resumes when it is back,
+// and loses nothing. The shared Elasticsearch stays up: the indexer talks to it through a TCP proxy
+// that this test cuts and restores.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, expect, it } from 'vitest';
+import { createElasticsearch } from '../../lib/elasticsearch.ts';
+import { createLogger } from '../../lib/log.ts';
+import { indexerConfig } from '../../indexer/config.ts';
+import { createRunStore } from '../../indexer/run-state.ts';
+import { startIndexer } from '../../indexer/service.ts';
+import { isolatedEnv } from '../stack/services.ts';
+import { cleanUp, eventually, openHtmlTopic, pages } from './fixtures.ts';
+
+const OUTAGE_SECONDS = Number(process.env.INDEXER_TEST_OUTAGE_SECONDS ?? 8);
+
+/** A TCP proxy in front of Elasticsearch that can be cut (connections dropped and refused) and restored. */
+async function startProxy(target: URL) {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = () => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  let port = 0;
+  await listen();
+  port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async cut() {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        for (const s of sockets) s.destroy();
+      });
+    },
+    restore: listen,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const env = isolatedEnv('indexer-outage');
+const es = createElasticsearch(indexerConfig(env).services);
+
+afterAll(async () => {
+  await es.close();
+  await cleanUp(indexerConfig(env).services);
+});
+
+it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and loses nothing`, async () => {
+  const proxy = await startProxy(new URL(env.ELASTICSEARCH_URL!));
+  const cfg = indexerConfig({ ...env, ELASTICSEARCH_URL: proxy.url });
+  const store = createRunStore(es, cfg.services.indexPrefix);
+  const topic = await openHtmlTopic(cfg.services);
+  const indexer = await startIndexer(cfg, { log: createLogger('test-indexer') });
+  const health = async () => (await fetch(`http://127.0.0.1:${indexer.port}/healthz`)).status;
+  try {
+    const run = await topic.start('acme');
+    await topic.pages(run, pages(0, 500));
+    const runIndex = `${cfg.services.indexPrefix}-acme-${run.runId.toLowerCase()}`;
+    await eventually(async () => {
+      await es.indices.refresh({ index: runIndex }).catch(() => {});
+      return (await es.count({ index: runIndex }).catch(() => ({ count: 0 }))).count === 500;
+    }, 'the first half indexed');
+
+    await proxy.cut();
+    await topic.pages(run, pages(500, 1000));
+    await topic.end(run);
+    expect(
+      await eventually(async () => ((await health()) === 503 ? 503 : undefined), 'healthz unhealthy'),
+    ).toBe(503);
+    await new Promise((r) => setTimeout(r, OUTAGE_SECONDS * 1000));
+    expect(await health()).toBe(503);
+    expect((await store.get(run.runId))?.status).toBe('indexing');
+    await proxy.restore();
+
+    const state = await eventually(async () => {
+      const s = await store.get(run.runId);
+      return s?.status === 'flipped' ? s : undefined;
+    }, 'the run flipped after the outage');
+    expect(state).toMatchObject({ docs: 1000, pagesTotal: 1000 });
+    expect((await es.count({ index: `${cfg.services.indexPrefix}-acme` })).count).toBe(1000);
+    expect(await health()).toBe(200);
+  } finally {
+    await indexer.stop();
+    await topic.close();
+    await proxy.close();
+  }
+});

@@ -4,7 +4,13 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { UserError } from '../lib/errors.ts';
-import { createKafka, ensureTopics, kafkaUnavailable, type EachBatchPayload } from '../lib/kafka.ts';
+import {
+  CompressionTypes,
+  createKafka,
+  ensureTopics,
+  kafkaUnavailable,
+  type EachBatchPayload,
+} from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs, isRegistryUnavailable } from '../lib/registry.ts';
 import { ConversionError } from './convert.ts';
@@ -184,7 +190,7 @@ export async function startTransformer(
       const topicMessages = [cfg.topics.htmlPages, cfg.topics.deadLetter]
         .map((topic) => ({ topic, messages: group.filter((x) => x.topic === topic).map((x) => x.msg) }))
         .filter((t) => t.messages.length > 0);
-      await producer.sendBatch({ acks: -1, topicMessages });
+      await producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
     }
   }
 

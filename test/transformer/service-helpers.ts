@@ -1,6 +1,6 @@
 // Feeding and reading the transformer's topics on the real stack: raw runs written as the producer
 // writes them (START on every partition, pages keyed by id, END with counts), topics read back in order.
-import type { Kafka, Producer } from '../../lib/kafka.ts';
+import { CompressionTypes, type Kafka, type Producer } from '../../lib/kafka.ts';
 import type { Codec } from '../../lib/registry.ts';
 import type { RawPage, RawPageEvent, RunMarker, RunMarkerKind, Space } from '../../schemas/index.ts';
 
@@ -34,7 +34,13 @@ export function rawRunWriter(
       messages.map(async (m) => ({ key: m.key, partition: m.partition, value: await codec.encode(m.event) })),
     );
     for (let i = 0; i < encoded.length; i += 500) {
-      await producer.send({ topic: codec.topic, acks: -1, messages: encoded.slice(i, i + 500) });
+      // gzip, as the producer writes by default.
+      await producer.send({
+        topic: codec.topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: encoded.slice(i, i + 500),
+      });
     }
   };
   const markers = (kind: RunMarkerKind) =>

@@ -7,6 +7,7 @@ import { registerProducer } from './producer/cli.ts';
 import { registerTransformer } from './transformer/service-cli.ts';
 import { opsCommand, registerIndexer } from './indexer/cli.ts';
 import { registerSearch } from './indexer/search-cli.ts';
+import { registerReplay } from './producer/replay-cli.ts';
 import { registerDemo } from './scripts/demo.ts';
 import { installCrashHandlers } from './lib/cli.ts';
 
@@ -21,6 +22,7 @@ registerProducer(program);
 registerConvert(program);
 registerTransformer(program);
 registerIndexer(program);
+registerReplay(opsCommand(program));
 registerSearch(opsCommand(program));
 registerDemo(program);
 

@@ -1,9 +1,18 @@
 // The Kafka side of a run, per docs/architecture.md: START on every partition, each page once (keyed
 // and explicitly partitioned by page id, so per-partition counts are exact), then END with the counts
 // or ABORT with the reason; and the run's record on the runs topic at start and at the end.
+// Replays write through it too: raw pages again (convert again), or HTML events (index again).
 import { CompressionTypes, partitionOf, type Producer } from '../lib/kafka.ts';
 import type { Codecs } from '../lib/registry.ts';
-import type { PartitionSpan, RawPage, Run, RunMarker, RunMarkerKind } from '../schemas/index.ts';
+import type {
+  HtmlPageEvent,
+  PartitionSpan,
+  RawPage,
+  RawPageEvent,
+  Run,
+  RunMarker,
+  RunMarkerKind,
+} from '../schemas/index.ts';
 import { visibilityOf } from '../transformer/visibility.ts';
 
 /** Bigger sends are split: the broker refuses batches over the topic's max.message.bytes (16 MB). */
@@ -23,6 +32,8 @@ export interface RunWriter {
   start(): Promise<void>;
   /** Sends a listing page's pages (skipping ids already sent this run); resolves once Kafka acknowledged them. */
   pages(batch: RawPage[]): Promise<void>;
+  /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
+  forward(batch: HtmlPageEvent[]): Promise<void>;
   /** END on every partition and the SUCCEEDED record. Call only once every `pages()` has resolved. */
   end(http: HttpCounts): Promise<Run>;
   /** ABORT on every partition and the FAILED record. */
@@ -42,9 +53,19 @@ export function createRunWriter(opts: {
   runId: string;
   sourceId: string;
   compression: 'gzip' | 'none';
+  /** The topic the run is written to: raw pages (a pull, or a replay that converts again) or HTML. */
+  target?: 'rawPages' | 'htmlPages';
+  /** For replays: the run this one rebuilds. */
+  replayOf?: string | null;
 }): RunWriter {
   const { producer, codecs, partitions, runId, sourceId } = opts;
-  const topic = codecs.rawPages.topic;
+  const target = opts.target ?? 'rawPages';
+  const replayOf = opts.replayOf ?? null;
+  const topic = codecs[target].topic;
+  const encode = (event: RawPageEvent | HtmlPageEvent) =>
+    target === 'htmlPages'
+      ? codecs.htmlPages.encode({ failure: null, ...event } as HtmlPageEvent)
+      : codecs.rawPages.encode(event as RawPageEvent);
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   const sent = new Set<string>();
   const inPartition = new Array<number>(partitions).fill(0);
@@ -64,7 +85,7 @@ export function createRunWriter(opts: {
     pagesTotal: kind === 'END' ? counts.pages : 0,
     reason,
     at: Date.now(),
-    replayOf: null,
+    replayOf,
   });
 
   /** One marker per partition, in one acknowledged send; returns each partition's marker offset. */
@@ -72,12 +93,7 @@ export function createRunWriter(opts: {
     const messages = await Promise.all(
       spans.map(async ({ partition }) => ({
         partition,
-        value: await codecs.rawPages.encode({
-          runId,
-          sourceId,
-          page: null,
-          marker: marker(kind, partition, reason),
-        }),
+        value: await encode({ runId, sourceId, page: null, marker: marker(kind, partition, reason) }),
       })),
     );
     const acks = await producer.send({ topic, acks: -1, messages });
@@ -89,7 +105,7 @@ export function createRunWriter(opts: {
       runId,
       sourceId,
       status,
-      replayOf: null,
+      replayOf,
       startedAt,
       endedAt: status === 'RUNNING' ? null : Date.now(),
       ...counts,
@@ -114,6 +130,35 @@ export function createRunWriter(opts: {
     return record(kind === 'END' ? 'SUCCEEDED' : 'FAILED', http, reason);
   }
 
+  /** Sends each page once per run (ids already sent are skipped); resolves once Kafka acknowledged them. */
+  async function emit(
+    batch: { id: string; internal: boolean; event: RawPageEvent | HtmlPageEvent }[],
+  ): Promise<void> {
+    const fresh = batch.filter((item) => !sent.has(item.id));
+    for (const item of fresh) sent.add(item.id);
+    let messages: { key: string; partition: number; value: Buffer }[] = [];
+    let size = 0;
+    const sends: Promise<unknown>[] = [];
+    const flush = () => {
+      if (messages.length > 0) sends.push(producer.send({ topic, acks: -1, compression, messages }));
+      messages = [];
+      size = 0;
+    };
+    for (const item of fresh) {
+      const value = await encode(item.event);
+      const partition = partitionOf(item.id, partitions);
+      if (size + value.length > MAX_SEND_BYTES) flush();
+      messages.push({ key: item.id, partition, value });
+      size += value.length;
+      inPartition[partition]!++;
+      counts.pages++;
+      counts.bytes += value.length;
+      if (item.internal) counts.personalPages++;
+    }
+    flush();
+    await Promise.all(sends);
+  }
+
   return {
     counts,
     startedAt,
@@ -122,31 +167,22 @@ export function createRunWriter(opts: {
       for (const span of spans) span.start = offsets.get(span.partition) ?? '';
       await record('RUNNING', { requests: 0, retries: 0, rateLimited: 0 });
     },
-    async pages(batch) {
-      const fresh = batch.filter((p) => !sent.has(p.id));
-      for (const page of fresh) sent.add(page.id);
-      let messages: { key: string; partition: number; value: Buffer }[] = [];
-      let size = 0;
-      const sends: Promise<unknown>[] = [];
-      const flush = () => {
-        if (messages.length > 0) sends.push(producer.send({ topic, acks: -1, compression, messages }));
-        messages = [];
-        size = 0;
-      };
-      for (const page of fresh) {
-        const value = await codecs.rawPages.encode({ runId, sourceId, page, marker: null });
-        const partition = partitionOf(page.id, partitions);
-        if (size + value.length > MAX_SEND_BYTES) flush();
-        messages.push({ key: page.id, partition, value });
-        size += value.length;
-        inPartition[partition]!++;
-        counts.pages++;
-        counts.bytes += value.length;
-        if (visibilityOf(page.space) === 'internal') counts.personalPages++;
-      }
-      flush();
-      await Promise.all(sends);
-    },
+    pages: (batch) =>
+      emit(
+        batch.map((page) => ({
+          id: page.id,
+          internal: visibilityOf(page.space) === 'internal',
+          event: { runId, sourceId, page, marker: null },
+        })),
+      ),
+    forward: (batch) =>
+      emit(
+        batch.map((event) => ({
+          id: event.page?.pageId ?? event.failure!.pageId,
+          internal: event.page?.visibility === 'internal',
+          event: { ...event, runId, sourceId, marker: null },
+        })),
+      ),
     end: (http) => finish('END', http, null),
     abort: (reason, http) => finish('ABORT', http, reason),
   };

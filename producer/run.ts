@@ -2,6 +2,7 @@
 // Kafka (a bounded number of spaces at once, one unacknowledged send per space), then close the run.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
 import { createKafka, ensureTopics, kafkaUnavailable, type Kafka } from '../lib/kafka.ts';
+import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
@@ -40,18 +41,22 @@ export interface RunOptions {
 async function connect(cfg: ProducerConfig, log: Logger) {
   const kafka: Kafka = createKafka(cfg.services, 'producer', log);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
+  const unreachable = (err: unknown): never => {
+    throw err instanceof UserError ? err : kafkaUnavailable(cfg.services, err);
+  };
   try {
-    await ensureTopics(kafka, cfg.services);
-    await producer.connect();
+    await ensureTopics(kafka, cfg.services).catch(unreachable);
+    await producer.connect().catch(unreachable);
+    const codecs = await createCodecs(cfg.services);
+    const admin = kafka.admin();
+    await admin.connect();
+    const [raw] = (await admin.fetchTopicMetadata({ topics: [cfg.services.topics.rawPages] })).topics;
+    await admin.disconnect();
+    return { producer, codecs, partitions: raw!.partitions.length };
   } catch (err) {
-    throw kafkaUnavailable(cfg.services, err);
+    await producer.disconnect().catch(() => {}); // an open producer would keep the process alive
+    throw err;
   }
-  const codecs = await createCodecs(cfg.services);
-  const admin = kafka.admin();
-  await admin.connect();
-  const [raw] = (await admin.fetchTopicMetadata({ topics: [cfg.services.topics.rawPages] })).topics;
-  await admin.disconnect();
-  return { producer, codecs, partitions: raw!.partitions.length };
 }
 
 /** Pulls one space's pages into the run; a space deleted since it was listed has no pages left to pull. */

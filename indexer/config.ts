@@ -24,6 +24,7 @@ const shape = {
   INDEXER_FETCH_MAX_BYTES: vars
     .int(1024 * 1024, 256 * 1024 * 1024, 16 * 1024 * 1024)
     .default(16 * 1024 * 1024),
+  INDEXER_PARTITIONS_CONCURRENCY: vars.int(1, 64, 3).default(3),
   INDEXER_SWEEP_SECONDS: vars.int(1, 86_400, 60).default(60),
 };
 
@@ -39,6 +40,8 @@ export interface IndexerConfig {
   bulk: { maxBytes: number; maxDocs: number; concurrency: number };
   /** Kafka fetch size per partition: big enough that one batch makes a few full bulk requests. */
   fetchMaxBytes: number;
+  /** Partitions whose batches are processed at the same time. */
+  partitionsConcurrency: number;
   sweepIntervalMs: number;
 }
 
@@ -59,6 +62,7 @@ export function indexerConfig(env: Env = process.env): IndexerConfig {
       concurrency: c.INDEX_BULK_CONCURRENCY,
     },
     fetchMaxBytes: c.INDEXER_FETCH_MAX_BYTES,
+    partitionsConcurrency: c.INDEXER_PARTITIONS_CONCURRENCY,
     sweepIntervalMs: c.INDEXER_SWEEP_SECONDS * 1000,
   };
 }

@@ -209,7 +209,12 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   await consumer.connect();
   await consumer.subscribe({ topic: cfg.services.topics.htmlPages, fromBeginning: true });
   await finalizer.recover();
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: cfg.partitionsConcurrency,
+    eachBatch,
+  });
   log.info({ topic: cfg.services.topics.htmlPages, groupId: cfg.groupId }, 'indexer: consuming');
   sweeping = setInterval(() => {
     finalizer.sweep().catch((err: unknown) => {

@@ -1,0 +1,81 @@
+// Indexer benchmark: 20,000 HTML pages (~8 KB each) written to the HTML topic, then indexed by the real
+// indexer into the local single-node Elasticsearch until the alias flips. Prints docs/s, MB/s, flip
+// latency and the indexer's peak RSS. `npm run bench:index` (PAGES=… to change the size).
+import { randomBytes } from 'node:crypto';
+import { servicesConfig } from '../lib/config.ts';
+import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createLogger } from '../lib/log.ts';
+import { indexerConfig } from '../indexer/config.ts';
+import { createRunStore } from '../indexer/run-state.ts';
+import { startIndexer } from '../indexer/service.ts';
+import { cleanUp, openHtmlTopic, page } from '../test/indexer/fixtures.ts';
+
+const PAGES = Number(process.env.PAGES ?? 20_000);
+const id = `bench-index-${randomBytes(3).toString('hex')}`;
+const env = {
+  ...process.env,
+  TOPIC_RAW_PAGES: `${id}.raw`,
+  TOPIC_HTML_PAGES: `${id}.html`,
+  TOPIC_DEAD_LETTER: `${id}.dead-letter`,
+  TOPIC_RUNS: `${id}.runs`,
+  INDEX_PREFIX: id,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
+const cfg = indexerConfig(env);
+const words =
+  'alias bulk cluster document elastic flip index kafka mapping node page partition query replica run search shard space source topic version'.split(
+    ' ',
+  );
+const prose = (n: number, seed: number) =>
+  Array.from({ length: n }, (_, i) => words[(seed * 7 + i * 13) % words.length]).join(' ');
+
+function benchPage(i: number) {
+  const paragraphs = Array.from({ length: 10 }, (_, p) => `<p>${prose(60, i + p)}</p>`).join('');
+  return page(String(100_000 + i), { html: `<h1>Page ${i}</h1>${paragraphs}`, text: prose(500, i) });
+}
+
+console.log(`indexer bench: ${PAGES} pages, prefix ${id}`);
+const topic = await openHtmlTopic(servicesConfig(env));
+const run = await topic.start('bench');
+let bytes = 0;
+for (let i = 0; i < PAGES; i += 1000) {
+  const batch = Array.from({ length: Math.min(1000, PAGES - i) }, (_, k) => benchPage(i + k));
+  bytes += batch.reduce((n, p) => n + Buffer.byteLength(JSON.stringify(p)), 0);
+  await topic.pages(run, batch);
+}
+await topic.end(run);
+await topic.close();
+console.log(
+  `written to Kafka: ${PAGES} pages, ${(bytes / 1e6).toFixed(1)} MB of documents (${(bytes / PAGES / 1024).toFixed(1)} KB each)`,
+);
+
+const es = createElasticsearch(cfg.services);
+const store = createRunStore(es, cfg.services.indexPrefix);
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const started = Date.now();
+const indexer = await startIndexer(cfg, { log: createLogger('indexer') });
+let state = await store.get(run.runId);
+while (state?.status !== 'flipped') {
+  if (state && state.status !== 'indexing') throw new Error(`run ended ${state.status}: ${state.reason}`);
+  await new Promise((r) => setTimeout(r, 100));
+  state = await store.get(run.runId);
+}
+const done = Date.now();
+clearInterval(sampler);
+await indexer.stop();
+
+// Throughput from the first record the indexer saw (after joining the group) to all ENDs seen.
+const indexingSeconds = (state.completedAt! - state.firstSeenAt) / 1000;
+const result = {
+  pages: PAGES,
+  docsPerSecond: Math.round(PAGES / indexingSeconds),
+  mbPerSecond: Number((bytes / 1e6 / indexingSeconds).toFixed(1)),
+  indexingSeconds: Number(indexingSeconds.toFixed(1)),
+  flipLatencyMs: state.flippedAt! - state.completedAt!,
+  startToLiveSeconds: Number(((done - started) / 1000).toFixed(1)),
+  peakRssMb: Math.round(peakRss / 1e6),
+};
+console.log(JSON.stringify(result));
+await es.close();
+await cleanUp(cfg.services);

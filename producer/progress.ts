@@ -39,20 +39,24 @@ export function createProgress(opts: { interactive: boolean; log: Logger; interv
   if (opts.interactive) {
     const bar = new SingleBar(
       {
-        format: 'spaces {bar} {value}/{total} | {pages} pages | {rate} pages/s | ETA {eta_formatted}',
+        format: 'spaces {bar} {value}/{total} | {pages} pages | {rate} pages/s | ETA {etaText}',
         etaBuffer: 50,
         hideCursor: true,
         stream: process.stderr,
       },
       Presets.shades_classic,
     );
-    bar.start(0, 0, { pages: 0, rate: 0 });
+    bar.start(0, 0, { pages: 0, rate: 0, etaText: '…' });
     return {
       update(c) {
         last = c;
         const f = fields(c);
         bar.setTotal(c.spacesTotal);
-        bar.update(c.spacesDone, { pages: c.pages, rate: f.pagesPerSecond });
+        bar.update(c.spacesDone, {
+          pages: c.pages,
+          rate: f.pagesPerSecond,
+          etaText: f.etaSeconds === null ? '…' : `${f.etaSeconds}s`,
+        });
       },
       stop: () => bar.stop(),
     };

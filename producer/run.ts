@@ -66,12 +66,13 @@ async function pullSpace(
   space: Space,
   signal: AbortSignal,
   log: Logger,
+  onBatch: () => void,
 ) {
   let pending: Promise<void> | undefined;
   try {
     for await (const batch of source.pages(space, signal)) {
       await pending;
-      pending = writer.pages(batch);
+      pending = writer.pages(batch).then(onBatch);
       pending.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
     }
   } catch (err) {
@@ -150,7 +151,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
       progress.update({ spacesDone, spacesTotal: spaces.length, pages: writer.counts.pages });
     tick();
     await eachBounded(spaces, cfg.concurrency, failed, async (space) => {
-      await pullSpace(source, writer, space, signal, log);
+      await pullSpace(source, writer, space, signal, log, tick);
       spacesDone++;
       tick();
     });

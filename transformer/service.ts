@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs, isRegistryUnavailable } from '../lib/registry.ts';
 import { ConversionError } from './convert.ts';
 import type { RawPageEvent } from '../schemas/index.ts';
-import { chunksOf, failed, transformEvent, type Transformed } from './pipeline.ts';
+import { chunksOf, failed, transformEvent, type Convert, type Transformed } from './pipeline.ts';
 
 export interface TransformerConfig extends ServicesConfig {
   groupId: string;
@@ -46,6 +46,8 @@ export interface TransformerOptions {
   metrics?: Registry;
   /** Seconds between progress lines per run (0: none). */
   progressEvery?: number;
+  /** The storage → HTML converter (default convertPage); a replay after a converter fix uses the new one. */
+  convert?: Convert;
 }
 
 export interface TransformerHandle {
@@ -114,7 +116,7 @@ export async function startTransformer(
     for (const message of messages) {
       const raw = await decode(message.value, message.offset);
       if (!raw) continue;
-      let out: Transformed | null = transformEvent(raw, Date.now());
+      let out: Transformed | null = transformEvent(raw, Date.now(), opts.convert);
       if (!out) {
         skipped(message.offset, 'the envelope holds neither a page nor a marker');
         continue;

@@ -70,7 +70,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     maxBytesPerPartition: cfg.fetchMaxBytes,
     maxBytes: cfg.fetchMaxBytes * 2,
   });
-  let sweeping: NodeJS.Timeout | undefined;
+  const timers: { sweep?: NodeJS.Timeout } = {};
   let resolveStopped = () => {};
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let closing: Promise<void> | null = null;
@@ -78,7 +78,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     (closing ??= (async () => {
       stopping = true;
       if (how === 'kill') halted = true;
-      clearInterval(sweeping);
+      clearInterval(timers.sweep);
       await consumer.disconnect().catch(() => {});
       await service.close();
       await es.close();
@@ -216,7 +216,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     eachBatch,
   });
   log.info({ topic: cfg.services.topics.htmlPages, groupId: cfg.groupId }, 'indexer: consuming');
-  sweeping = setInterval(() => {
+  timers.sweep = setInterval(() => {
     finalizer.sweep().catch((err: unknown) => {
       if (!(err instanceof Stopped)) log.error({ err }, 'sweep failed');
     });

@@ -1,0 +1,205 @@
+// The whole product on the real stack: simulator → producer → transformer → indexer → alias → search.
+// Two runs with deletions, edits and additions; personal pages internal; customer searches never
+// return an internal page; replays after a converter change without one call to Confluence.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createLogger } from '../lib/log.ts';
+import { servicesConfig } from '../lib/config.ts';
+import { startSim, type SimHandle } from '../sim/index.ts';
+import { producerConfig } from '../producer/config.ts';
+import { runPull } from '../producer/run.ts';
+import { replayRun } from '../producer/replay.ts';
+import { startTransformer, transformerConfig, type TransformerHandle } from '../transformer/service.ts';
+import { convertPage } from '../transformer/convert.ts';
+import type { Convert } from '../transformer/pipeline.ts';
+import { startIndexer, type IndexerHandle } from '../indexer/service.ts';
+import { indexerConfig } from '../indexer/config.ts';
+import { createRunStore } from '../indexer/run-state.ts';
+import { aliasName } from '../indexer/template.ts';
+import { search } from '../indexer/search.ts';
+import { expectedPageIds } from './producer/helpers.ts';
+import { cleanUp, eventually } from './indexer/fixtures.ts';
+import { isolatedEnv } from './stack/services.ts';
+
+const log = createLogger('e2e');
+log.level = 'warn';
+const SOURCE = 'e2e-site';
+
+let sim: SimHandle;
+let env: Record<string, string>;
+let transformer: TransformerHandle;
+let indexer: IndexerHandle;
+const services = () => servicesConfig(env);
+const es = () => createElasticsearch(services());
+
+async function pullAndWait(): Promise<{ runId: string; index: string }> {
+  const pull = await runPull(producerConfig(env), { log });
+  expect(pull.status, pull.error ?? '').toBe('SUCCEEDED');
+  return waitLive(pull.runId);
+}
+
+async function waitLive(runId: string): Promise<{ runId: string; index: string }> {
+  const client = es();
+  const store = createRunStore(client, services().indexPrefix);
+  const state = await eventually(
+    async () => {
+      const s = await store.get(runId).catch(() => null);
+      return s && s.status !== 'indexing' ? s : undefined;
+    },
+    `run ${runId} to be decided`,
+    120_000,
+  );
+  await client.close();
+  expect(state.status, state.reason ?? '').toBe('flipped');
+  return { runId, index: state.index };
+}
+
+async function aliasDocs(): Promise<
+  Map<
+    string,
+    { title: string; visibility: string; spaceKey: string; spaceType: string; html: string; version: number }
+  >
+> {
+  const client = es();
+  const alias = aliasName(services().indexPrefix, SOURCE);
+  const res = await client.search<{
+    title: string;
+    visibility: string;
+    spaceKey: string;
+    spaceType: string;
+    html: string;
+    version: number;
+  }>({
+    index: alias,
+    size: 10_000,
+    _source: ['title', 'visibility', 'spaceKey', 'spaceType', 'html', 'version'],
+  });
+  await client.close();
+  return new Map(res.hits.hits.map((h) => [h._id!, h._source!]));
+}
+
+async function startTransformerWith(convert?: Convert) {
+  transformer = await startTransformer(transformerConfig(env), {
+    log,
+    progressEvery: 0,
+    ...(convert ? { convert } : {}),
+  });
+}
+
+beforeAll(async () => {
+  sim = await startSim({ seed: 4242, spaces: 6, pages: 150 });
+  env = isolatedEnv('e2e', {
+    CONFLUENCE_BASE_URL: sim.baseUrl,
+    CONFLUENCE_EMAIL: sim.email,
+    CONFLUENCE_API_TOKEN: sim.token,
+    SOURCE_ID: SOURCE,
+    INDEXER_SWEEP_SECONDS: '1',
+  });
+  await startTransformerWith();
+  indexer = await startIndexer(indexerConfig(env), { log });
+});
+
+afterAll(async () => {
+  await transformer?.stop();
+  await indexer?.stop();
+  await sim?.close().catch(() => {});
+  if (env) await cleanUp(services());
+});
+
+describe('end to end on the real stack', () => {
+  let second: { runId: string; index: string };
+  let firstIds: string[];
+
+  it('serves exactly the readable pages of the first run, personal pages internal', async () => {
+    await pullAndWait();
+    const docs = await aliasDocs();
+    firstIds = expectedPageIds(sim);
+    expect([...docs.keys()].sort()).toEqual(firstIds);
+    const personal = [...docs.values()].filter(
+      (d) => d.spaceKey.startsWith('~') || d.spaceType === 'personal',
+    );
+    expect(personal.length).toBeGreaterThan(0);
+    for (const d of personal) expect(d.visibility).toBe('internal');
+    for (const d of docs.values())
+      if (d.visibility === 'internal')
+        expect(d.spaceKey.startsWith('~') || d.spaceType === 'personal').toBe(true);
+  });
+
+  it('after a second run with deletions, edits and additions, the alias shows exactly the second run', async () => {
+    const deleted = firstIds.filter((_, i) => i % 10 === 3);
+    for (const id of deleted) sim.admin.deletePage(id);
+    const edited = firstIds.find((id) => !deleted.includes(id))!;
+    sim.admin.editPage(edited, { title: 'Edited between runs', body: '<p>new words: zebracorn</p>' });
+    const space = sim.admin.info().spaces.find((s) => s.type !== 'personal' && s.status === 'current')!;
+    const added = sim.admin.addPage({
+      space: space.id,
+      title: 'Added between runs',
+      body: '<p>fresh page</p>',
+    });
+
+    second = await pullAndWait();
+    const docs = await aliasDocs();
+    expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
+    for (const id of deleted) expect(docs.has(id)).toBe(false);
+    expect(docs.get(added.id)?.title).toBe('Added between runs');
+    expect(docs.get(edited)?.title).toBe('Edited between runs');
+    expect(docs.get(edited)?.html).toContain('zebracorn');
+  });
+
+  it('never shows an internal page to a customer, even where internal pages match best', async () => {
+    const docs = await aliasDocs();
+    const internalTitles = [...docs.values()].filter((d) => d.visibility === 'internal').map((d) => d.title);
+    expect(internalTitles.length).toBeGreaterThan(0);
+    const client = es();
+    try {
+      for (const q of internalTitles.slice(0, 8)) {
+        const customer = await search(client, services().indexPrefix, {
+          source: SOURCE,
+          q,
+          audience: 'customer',
+          size: 50,
+        });
+        for (const r of customer.results) expect(r.visibility).toBe('public');
+        const agent = await search(client, services().indexPrefix, {
+          source: SOURCE,
+          q,
+          audience: 'agent',
+          size: 50,
+        });
+        expect(agent.results.some((r) => r.visibility === 'internal')).toBe(true);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('replays from the raw topic with a changed converter, without calling Confluence', async () => {
+    const requestsBefore = sim.admin.info().requests;
+    await sim.close(); // any call to Confluence from here on would fail
+    await transformer.stop();
+    const v2: Convert = (storage, ctx) => {
+      const out = convertPage(storage, ctx);
+      return { html: `${out.html}<p>converted by v2</p>`, text: out.text };
+    };
+    await startTransformerWith(v2);
+
+    const replay = await replayRun(services(), { runId: second.runId, from: 'raw', log });
+    expect(replay.replayOf).toBe(second.runId);
+    const live = await waitLive(replay.runId);
+    expect(live.index).not.toBe(second.index);
+    const docs = await aliasDocs();
+    expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
+    for (const d of docs.values()) expect(d.html.endsWith('<p>converted by v2</p>')).toBe(true);
+    expect(sim.admin.info().requests).toBe(requestsBefore);
+  });
+
+  it('replays from the HTML topic (index again) into a new version', async () => {
+    const replay = await replayRun(services(), { runId: second.runId, from: 'html', log });
+    const live = await waitLive(replay.runId);
+    const docs = await aliasDocs();
+    expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
+    // The HTML of the original second run, indexed again: not the v2 converter's output.
+    for (const d of docs.values()) expect(d.html).not.toContain('converted by v2');
+    expect(live.runId).toBe(replay.runId);
+  });
+});

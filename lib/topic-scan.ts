@@ -51,7 +51,11 @@ export async function scanTopic<T>(
     return { exhausted };
   }
   const groupId = `scan-${topic}-${randomBytes(6).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, maxBytes: 64 * 1024 * 1024, maxBytesPerPartition: 32 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId,
+    maxBytes: 64 * 1024 * 1024,
+    maxBytesPerPartition: 32 * 1024 * 1024,
+  });
   const open = new Set(from.keys());
   let finish!: () => void;
   let fail!: (err: unknown) => void;
@@ -74,7 +78,12 @@ export async function scanTopic<T>(
           for (const m of batch.messages) {
             const offset = BigInt(m.offset);
             if (offset < first || offset > last || !m.value) continue;
-            records.push({ partition, offset: m.offset, key: m.key?.toString() ?? null, value: await codec.decode(m.value) });
+            records.push({
+              partition,
+              offset: m.offset,
+              key: m.key?.toString() ?? null,
+              value: await codec.decode(m.value),
+            });
           }
           const done = await visit(records, partition);
           await heartbeat();

@@ -190,6 +190,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
     await indexerHandle.stop();
     await sim.close();
     await es.close();
+    if (!opts.keep) await stack.stop();
   }
 }
 

@@ -381,9 +381,12 @@ async function waitReady(server: Server, pid: number, timeoutMs: number): Promis
   );
 }
 
-/** Starts whatever is not running yet and waits until every server answers. */
-export async function stackUp(log: (line: string) => void = console.log): Promise<StackEndpoints> {
+/** Starts whatever is not running yet and waits until every server answers; says which it started. */
+export async function stackUp(
+  log: (line: string) => void = console.log,
+): Promise<{ endpoints: StackEndpoints; startedNow: string[] }> {
   const started: Array<{ server: Server; pid: number }> = []; // ours, whether just started or already up
+  const startedNow: string[] = [];
   for (const server of servers) {
     mkdirSync(path.join(stackDir, server.name), { recursive: true });
     const pid = runningPid(server.name);
@@ -400,11 +403,12 @@ export async function stackUp(log: (line: string) => void = console.log): Promis
     server.install();
     log(`${server.name}: starting`);
     started.push({ server, pid: server.start() });
+    startedNow.push(server.name);
   }
   // The servers boot in parallel; waiting is what takes the time (and is instant when already up).
   await Promise.all(started.map(({ server, pid }) => waitReady(server, pid, 180_000)));
   for (const server of servers) log(`${server.name.padEnd(13)} ${server.endpoint}`);
-  return localEndpoints;
+  return { endpoints: localEndpoints, startedNow };
 }
 
 /** Stops exactly the processes this stack started (by their recorded pids). */

@@ -1,13 +1,14 @@
 // Which real Kafka, registry and Elasticsearch the tests and the demo talk to, in order:
 // services named in the environment; else Docker, when an engine answers; else the local JVM stack.
 import { spawnSync } from 'node:child_process';
-import { localEndpoints, stackUp, type StackEndpoints } from './local-stack.ts';
+import { localEndpoints, stackDown, stackUp, type StackEndpoints } from './local-stack.ts';
 
 export type { StackEndpoints };
 
 export interface ResolvedStack {
   endpoints: StackEndpoints;
   how: 'environment' | 'docker' | 'local';
+  /** Stops what this call started (containers, or local servers that were not running before). */
   stop(): Promise<void>;
 }
 
@@ -43,8 +44,9 @@ export async function resolveStack(log: (line: string) => void = console.log): P
     const { endpoints, stop } = await startContainers(log);
     return { endpoints, how: 'docker', stop };
   }
+  let startedNow: string[];
   try {
-    await stackUp(log);
+    ({ startedNow } = await stackUp(log));
   } catch (err) {
     throw new Error(
       `No Kafka/registry/Elasticsearch for the integration tests: the local stack did not start (${(err as Error).message}).\n` +
@@ -52,6 +54,8 @@ export async function resolveStack(log: (line: string) => void = console.log): P
       { cause: err },
     );
   }
-  // The local stack is left running: the next test run, the demo and benchmarks reuse it.
-  return { endpoints: localEndpoints, how: 'local', stop: async () => {} };
+  const stop = async () => {
+    if (startedNow.length > 0) await stackDown(log);
+  };
+  return { endpoints: localEndpoints, how: 'local', stop };
 }

@@ -16,5 +16,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.KAFKA_BROKERS = stack.endpoints.kafkaBrokers;
   process.env.SCHEMA_REGISTRY_URL = stack.endpoints.schemaRegistryUrl;
   process.env.ELASTICSEARCH_URL = stack.endpoints.elasticsearchUrl;
-  return () => stack.stop();
+  // Containers go with the run; a local stack stays up for the next run, the demo and benchmarks.
+  return () => (stack.how === 'docker' ? stack.stop() : Promise.resolve());
 }

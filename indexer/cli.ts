@@ -85,4 +85,27 @@ export function registerIndexer(program: Command): void {
         }),
       ),
     );
+  ops
+    .command('trace')
+    .description('why is a page missing? follow one page id through the topics, the run and the alias')
+    .argument('<pageId>', 'the Confluence page id')
+    .requiredOption('--source <sourceId>', 'the source the page belongs to')
+    .option('--run <runId>', "the run to look in (default: the source's newest)")
+    .action(
+      action(async (pageId: string, o: { source: string; run?: string }) =>
+        withEs(async (es, cfg) => {
+          const { createKafka } = await import('../lib/kafka.ts');
+          const { createCodecs } = await import('../lib/registry.ts');
+          const { formatTrace, tracePage } = await import('./trace.ts');
+          const kafka = createKafka(cfg.services, 'ops-trace', createLogger('ops'));
+          const codecs = await createCodecs(cfg.services);
+          const trace = await tracePage(cfg.services, kafka, codecs, es, {
+            pageId,
+            sourceId: o.source,
+            ...(o.run ? { runId: o.run } : {}),
+          });
+          process.stdout.write(formatTrace(pageId, trace));
+        }),
+      ),
+    );
 }

@@ -27,7 +27,7 @@ export interface ScanResult {
  */
 export async function scanTopic<T>(
   kafka: Kafka,
-  codec: Codec<T>,
+  codec: Pick<Codec<T>, 'topic' | 'decode'>,
   visit: ScanVisitor<T>,
   starts?: Map<number, string>,
 ): Promise<ScanResult> {

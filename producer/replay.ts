@@ -4,13 +4,13 @@
 // through the indexer under the same guards as any run.
 import { createKafka, ensureTopics, kafkaUnavailable } from '../lib/kafka.ts';
 import type { Logger } from '../lib/log.ts';
-import { createCodecs, type Codecs } from '../lib/registry.ts';
+import { createCodecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { ServicesConfig } from '../lib/config.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
-import type { Kafka } from '../lib/kafka.ts';
-import type { HtmlPageEvent, RawPage, RawPageEvent, Run } from '../schemas/index.ts';
+import { readRuns, runStartOffsets } from '../lib/runs.ts';
+import type { HtmlPageEvent, RawPage, RawPageEvent } from '../schemas/index.ts';
 import { createRunWriter } from './run-writer.ts';
 
 export type ReplaySource = 'raw' | 'html';
@@ -22,31 +22,6 @@ export interface ReplaySummary {
   from: ReplaySource;
   pages: number;
   durationMs: number;
-}
-
-/** The latest record of a run on the compacted runs topic. */
-export async function findRun(kafka: Kafka, codecs: Codecs, runId: string): Promise<Run | undefined> {
-  let found: Run | undefined;
-  await scanTopic(kafka, codecs.runs, async (records) => {
-    for (const r of records) if (r.value.runId === runId) found = r.value;
-    return false;
-  });
-  return found;
-}
-
-/** Where the original run's records start on each partition of the topic we replay from. */
-async function startOffsets(kafka: Kafka, run: Run, topic: string): Promise<Map<number, string>> {
-  if (run.topic === topic) return new Map(run.offsets.map((s) => [s.partition, s.start]));
-  // Another topic (the HTML topic of a pull, or the raw topic of an HTML replay): a run's records are
-  // all written after the run started.
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsetsByTimestamp(topic, run.startedAt);
-    return new Map(offsets.map((o) => [o.partition, o.offset]));
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 export async function replayRun(
@@ -64,7 +39,7 @@ export async function replayRun(
   }
   try {
     const codecs = await createCodecs(cfg);
-    const original = await findRun(kafka, codecs, opts.runId);
+    const original = (await readRuns(kafka, codecs)).get(opts.runId);
     if (!original) {
       throw new UserError(`Run ${opts.runId} is not on the runs topic ${cfg.topics.runs}`, {
         hint: "List runs with `npm run ops -- runs`; a run older than the topics' retention can no longer be replayed.",
@@ -81,7 +56,7 @@ export async function replayRun(
     }
     const target = opts.from === 'raw' ? 'rawPages' : 'htmlPages';
     const topic = codecs[target].topic;
-    const starts = await startOffsets(kafka, original, topic);
+    const starts = await runStartOffsets(kafka, original, topic);
     const partitions = original.offsets.length;
     const runId = newRunId();
     const log = opts.log.child({ runId, sourceId: original.sourceId, replayOf: original.runId });

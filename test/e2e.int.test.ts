@@ -17,6 +17,9 @@ import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { aliasName } from '../indexer/template.ts';
 import { search } from '../indexer/search.ts';
+import { tracePage } from '../indexer/trace.ts';
+import { createKafka } from '../lib/kafka.ts';
+import { createCodecs } from '../lib/registry.ts';
 import { expectedPageIds } from './producer/helpers.ts';
 import { cleanUp, eventually } from './indexer/fixtures.ts';
 import { isolatedEnv } from './stack/services.ts';
@@ -109,6 +112,7 @@ afterAll(async () => {
 describe('end to end on the real stack', () => {
   let second: { runId: string; index: string };
   let firstIds: string[];
+  let deletedIds: string[];
 
   it('serves exactly the readable pages of the first run, personal pages internal', async () => {
     await pullAndWait();
@@ -127,6 +131,7 @@ describe('end to end on the real stack', () => {
 
   it('after a second run with deletions, edits and additions, the alias shows exactly the second run', async () => {
     const deleted = firstIds.filter((_, i) => i % 10 === 3);
+    deletedIds = deleted;
     for (const id of deleted) sim.admin.deletePage(id);
     const edited = firstIds.find((id) => !deleted.includes(id))!;
     sim.admin.editPage(edited, { title: 'Edited between runs', body: '<p>new words: zebracorn</p>' });
@@ -144,6 +149,32 @@ describe('end to end on the real stack', () => {
     expect(docs.get(added.id)?.title).toBe('Added between runs');
     expect(docs.get(edited)?.title).toBe('Edited between runs');
     expect(docs.get(edited)?.html).toContain('zebracorn');
+  });
+
+  it('traces a page through the topics, the run and the alias', async () => {
+    const cfg = services();
+    const kafka = createKafka(cfg, 'e2e-trace', log);
+    const codecs = await createCodecs(cfg);
+    const client = es();
+    try {
+      const served = await tracePage(cfg, kafka, codecs, client, {
+        pageId: expectedPageIds(sim)[0]!,
+        sourceId: SOURCE,
+      });
+      expect(served.run.runId).toBe(second.runId);
+      expect(served.steps.map((s) => s.found)).toEqual([true, true, true, true, true]);
+      const gone = await tracePage(cfg, kafka, codecs, client, { pageId: deletedIds[0]!, sourceId: SOURCE });
+      expect(gone.steps[0]).toMatchObject({
+        found: false,
+        detail: expect.stringContaining('did not emit it'),
+      });
+      expect(gone.steps.at(-1)).toMatchObject({
+        found: false,
+        detail: expect.stringContaining('not served'),
+      });
+    } finally {
+      await client.close();
+    }
   });
 
   it('never shows an internal page to a customer, even where internal pages match best', async () => {

@@ -1,0 +1,156 @@
+// "Why is this page missing?": follows one page id through a run — the raw topic (did the producer
+// emit it?), the HTML topic (converted, or a failure?), the dead-letter topic, the run's state, the
+// run's index and the live alias — and says where it stopped.
+import type { ServicesConfig } from '../lib/config.ts';
+import type { Elasticsearch } from '../lib/elasticsearch.ts';
+import { partitionOf, type Kafka } from '../lib/kafka.ts';
+import type { Codec, Codecs } from '../lib/registry.ts';
+import { newestRunOf, readRuns, runStartOffsets } from '../lib/runs.ts';
+import { UserError } from '../lib/errors.ts';
+import { scanTopic } from '../lib/topic-scan.ts';
+import type { Run } from '../schemas/index.ts';
+import { aliasHolders } from './alias.ts';
+import { direct } from './retry.ts';
+import { createRunStore } from './run-state.ts';
+import { aliasName } from './template.ts';
+
+export interface TraceStep {
+  where: string;
+  found: boolean;
+  detail: string;
+}
+
+/** Finds the page's record of `run` in one partition of a pages topic (stops at the run's END). */
+async function findInTopic<T extends { runId: string; marker: { kind: string } | null }>(
+  kafka: Kafka,
+  codec: Pick<Codec<T>, 'topic' | 'decode'>,
+  run: Run,
+  partition: number,
+  matches: (value: T) => boolean,
+): Promise<{ value: T; offset: string } | undefined> {
+  const starts = await runStartOffsets(kafka, run, codec.topic);
+  const start = starts.get(partition);
+  if (start === undefined) return undefined;
+  let found: { value: T; offset: string } | undefined;
+  await scanTopic(
+    kafka,
+    codec,
+    async (records) => {
+      for (const { value, offset } of records) {
+        if (value.runId !== run.runId) continue;
+        if (matches(value)) found = { value, offset };
+        if (value.marker && value.marker.kind !== 'START') return true;
+      }
+      return found !== undefined;
+    },
+    new Map([[partition, start]]),
+  );
+  return found;
+}
+
+export async function tracePage(
+  cfg: ServicesConfig,
+  kafka: Kafka,
+  codecs: Codecs,
+  es: Elasticsearch,
+  opts: { pageId: string; sourceId: string; runId?: string },
+): Promise<{ run: Run; steps: TraceStep[] }> {
+  const runs = await readRuns(kafka, codecs);
+  const run = opts.runId ? runs.get(opts.runId) : newestRunOf(runs, opts.sourceId);
+  if (!run) {
+    throw new UserError(
+      opts.runId
+        ? `Run ${opts.runId} is not on the runs topic`
+        : `No run of source ${opts.sourceId} is on the runs topic`,
+      {
+        hint: "List runs with `npm run ops -- runs`; runs older than the topics' retention cannot be traced.",
+      },
+    );
+  }
+  const steps: TraceStep[] = [];
+  const partition = partitionOf(opts.pageId, run.offsets.length);
+  const raw = await findInTopic(kafka, codecs.rawPages, run, partition, (e) => e.page?.id === opts.pageId);
+  steps.push(
+    raw
+      ? {
+          where: `raw topic ${cfg.topics.rawPages}`,
+          found: true,
+          detail: `partition ${partition} offset ${raw.offset}: "${raw.value.page!.title}" v${raw.value.page!.version} in space ${raw.value.page!.space.key} (${raw.value.page!.space.type})`,
+        }
+      : {
+          where: `raw topic ${cfg.topics.rawPages}`,
+          found: false,
+          detail: `run ${run.runId} (${run.status}) did not emit it: the account cannot read the page (restricted, or its space hidden from the account), the page is not current (draft, archived, trashed) or was created after the run — check it in Confluence with the same account`,
+        },
+  );
+  const html = await findInTopic(
+    kafka,
+    codecs.htmlPages,
+    run,
+    partition,
+    (e) => e.page?.pageId === opts.pageId || e.failure?.pageId === opts.pageId,
+  );
+  if (raw || html) {
+    steps.push(
+      !html
+        ? {
+            where: `HTML topic ${cfg.topics.htmlPages}`,
+            found: false,
+            detail: 'not converted yet: is the transformer running? (its consumer lag is in /metrics)',
+          }
+        : html.value.failure
+          ? {
+              where: `HTML topic ${cfg.topics.htmlPages}`,
+              found: false,
+              detail: `conversion failed: ${html.value.failure.reason} — the whole page is on the dead-letter topic ${cfg.topics.deadLetter}; fix the converter and replay the run from the raw topic`,
+            }
+          : {
+              where: `HTML topic ${cfg.topics.htmlPages}`,
+              found: true,
+              detail: `offset ${html.offset}: converted, visibility ${html.value.page!.visibility}`,
+            },
+    );
+  }
+  const store = createRunStore(es, cfg.indexPrefix);
+  const state = await store.get(run.runId).catch(() => null);
+  steps.push(
+    state
+      ? {
+          where: `run state ${store.index}`,
+          found: true,
+          detail: `${state.status}${state.reason ? `: ${state.reason}` : ''}`,
+        }
+      : {
+          where: `run state ${store.index}`,
+          found: false,
+          detail: 'the indexer has not seen this run yet: is it running?',
+        },
+  );
+  if (state) {
+    const inRunIndex = await es.exists({ index: state.index, id: opts.pageId }).catch(() => false);
+    steps.push({
+      where: `run index ${state.index}`,
+      found: inRunIndex,
+      detail: inRunIndex
+        ? 'indexed'
+        : state.deletedAt
+          ? 'the index was deleted (retention)'
+          : 'not in the run index',
+    });
+  }
+  const alias = aliasName(cfg.indexPrefix, run.sourceId);
+  const live = await aliasHolders(es, alias, direct).catch(() => [] as string[]);
+  const served = live.length > 0 && (await es.exists({ index: alias, id: opts.pageId }).catch(() => false));
+  steps.push({
+    where: `alias ${alias}`,
+    found: served,
+    detail: `${live.length === 0 ? 'points nowhere yet' : `points at ${live.join(', ')}`}; the page is ${served ? '' : 'not '}served`,
+  });
+  return { run, steps };
+}
+
+export function formatTrace(pageId: string, trace: { run: Run; steps: TraceStep[] }): string {
+  const lines = [`page ${pageId}, run ${trace.run.runId} of ${trace.run.sourceId} (${trace.run.status}):`];
+  for (const s of trace.steps) lines.push(`  ${s.found ? '✓' : '✗'} ${s.where}: ${s.detail}`);
+  return `${lines.join('\n')}\n`;
+}

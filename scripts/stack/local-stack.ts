@@ -9,10 +9,13 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  statSync,
   writeFileSync,
   chmodSync,
+  accessSync,
+  constants,
 } from 'node:fs';
-import { accessSync, constants } from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +38,25 @@ interface Server {
 }
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const stackDir = path.resolve(process.env.STACK_DIR ?? path.join(projectRoot, '.stack'));
+/** Can every user walk down to `dir`? Elasticsearch runs as its own user when we are root. */
+function traversableByAll(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (existsSync(d) && (statSync(d).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+// The stack lives in the project's git-ignored .stack; as root inside a folder other users cannot enter,
+// it moves to a per-project folder under /var/tmp instead, so Elasticsearch's own user can reach it.
+const stackDir = path.resolve(
+  process.env.STACK_DIR ??
+    (process.getuid?.() === 0 && !traversableByAll(projectRoot)
+      ? path.join(
+          '/var/tmp',
+          `cks-stack-${createHash('sha1').update(projectRoot).digest('hex').slice(0, 10)}`,
+        )
+      : path.join(projectRoot, '.stack')),
+);
 const distDir = path.join(stackDir, 'dist');
 const ES_USER = 'cks-elasticsearch';
 

@@ -41,6 +41,8 @@ export interface RunState {
   pagesTotal?: number | null;
   /** The live alias's count when the run was held. */
   liveDocs?: number | null;
+  /** When the indexer last received a marker or pages of the run (written at most every minute or so). */
+  lastActivityAt?: number | null;
   deleteAfter?: number | null;
   deletedAt?: number | null;
 }
@@ -118,6 +120,41 @@ export function decide(f: Facts): Decision {
   if (hold) return { outcome: 'hold', reason: hold };
   return { outcome: 'flip' };
 }
+
+export interface Staleness {
+  now: number;
+  /** How long an open run may go without a marker or page. */
+  staleMs: number;
+  /** Since when the indexer has been able to see records (its start, or Elasticsearch's return). */
+  watchingSince: number;
+}
+
+/**
+ * An open run that has had no marker or page for `staleMs` is dead: its producer was killed without
+ * sending ABORT, so END will never arrive on every partition. Silence is counted only from when the
+ * indexer was watching, so a backlog it has not read yet (after its own downtime or an Elasticsearch
+ * outage) never makes a healthy run look stale.
+ */
+export function staleness(
+  run: Pick<RunState, 'status' | 'firstSeenAt' | 'lastActivityAt'>,
+  s: Staleness,
+): string | null {
+  if (run.status !== 'indexing') return null;
+  const since = Math.max(run.lastActivityAt ?? run.firstSeenAt, s.watchingSince);
+  if (s.now - since < s.staleMs) return null;
+  return `no END from the producer within ${duration(s.staleMs)}: the producer likely died mid-run; the next run replaces it`;
+}
+
+/** A run that can never go live takes no more pages (late records of a stale run, redeliveries). */
+export function closed(run: Pick<RunState, 'status' | 'deletedAt'>): boolean {
+  return Boolean(run.deletedAt) || run.status === 'failed' || run.status === 'superseded';
+}
+
+const duration = (ms: number) => {
+  const [n, unit] = ms >= 60_000 ? [ms / 60_000, 'minute'] : [ms / 1000, 'second'];
+  const rounded = Math.round(n * 10) / 10;
+  return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
+};
 
 export interface KeptRun {
   runId: string;

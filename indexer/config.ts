@@ -18,6 +18,12 @@ const shape = {
   // At least 1: the index the alias just left must survive the flip, for in-flight queries and rollback.
   INDEX_KEEP_PREVIOUS: vars.int(1, 100, 1).default(1),
   INDEX_DEAD_RUN_GRACE_SECONDS: vars.int(0, 30 * 86_400, 3600).default(3600),
+  // Fractions allowed (tests use a few seconds); at most 30 days.
+  INDEX_STALE_RUN_MINUTES: z.coerce
+    .number({ message: 'must be a number of minutes, e.g. 360' })
+    .positive({ message: 'must be a number of minutes above 0, e.g. 360' })
+    .max(30 * 24 * 60, { message: 'must be at most 43200 minutes (30 days), e.g. 360' })
+    .default(360),
   INDEX_BULK_MAX_BYTES: vars.int(64 * 1024, 100 * 1024 * 1024, 5 * 1024 * 1024).default(5 * 1024 * 1024),
   INDEX_BULK_MAX_DOCS: vars.int(1, 100_000, 1000).default(1000),
   INDEX_BULK_CONCURRENCY: vars.int(1, 32, 2).default(2),
@@ -37,6 +43,8 @@ export interface IndexerConfig {
   maxShrink: number;
   keepPrevious: number;
   deadRunGraceMs: number;
+  /** An open run with no marker or page for this long is failed: its producer died mid-run. */
+  staleRunMs: number;
   bulk: { maxBytes: number; maxDocs: number; concurrency: number };
   /** Kafka fetch size per partition: big enough that one batch makes a few full bulk requests. */
   fetchMaxBytes: number;
@@ -56,6 +64,7 @@ export function indexerConfig(env: Env = process.env): IndexerConfig {
     maxShrink: c.INDEX_MAX_SHRINK,
     keepPrevious: c.INDEX_KEEP_PREVIOUS,
     deadRunGraceMs: c.INDEX_DEAD_RUN_GRACE_SECONDS * 1000,
+    staleRunMs: Math.round(c.INDEX_STALE_RUN_MINUTES * 60_000),
     bulk: {
       maxBytes: c.INDEX_BULK_MAX_BYTES,
       maxDocs: c.INDEX_BULK_MAX_DOCS,

@@ -8,6 +8,7 @@ import { applyRetention, liveRun, moveAlias } from './alias.ts';
 import {
   decide,
   readiness,
+  staleness,
   superseded,
   type Decision,
   type RunMarkers,
@@ -157,6 +158,19 @@ export function createFinalizer(d: FinalizerDeps) {
     }
   }
 
+  /** An open run gone silent: decided now if its END or ABORT just arrived after all, else failed. */
+  async function failIfStale(runId: string, watchingSince: number): Promise<void> {
+    const run = await finalizeNow(runId, false);
+    const reason = run && staleness(run, { now: Date.now(), staleMs: d.cfg.staleRunMs, watchingSince });
+    if (!run || !reason) return;
+    d.log.warn(
+      { runId, sourceId: run.sourceId, reason, lastActivityAt: run.lastActivityAt ?? run.firstSeenAt },
+      'run failed: stale, it never goes live',
+    );
+    d.onOutcome?.('failed');
+    await decided(run, 'failed', reason);
+  }
+
   return {
     /** Decides a run if it is complete (or aborted); `release` flips a held run past the shrink guard only. */
     async finalize(runId: string, opts: { release?: boolean } = {}): Promise<RunState | null> {
@@ -170,9 +184,15 @@ export function createFinalizer(d: FinalizerDeps) {
       for (const run of await d.store.list({ statuses: ['indexing'] })) await this.finalize(run.runId);
     },
 
-    /** Periodic: held runs that a newer flip made obsolete, and retention per source. */
-    async sweep(): Promise<void> {
+    /**
+     * Periodic: open runs gone stale (their producer died mid-run), held runs that a newer flip made
+     * obsolete, and retention per source. `watchingSince`: see `staleness`.
+     */
+    async sweep(watchingSince: number): Promise<void> {
       const runs = await d.store.list();
+      const stale = { now: Date.now(), staleMs: d.cfg.staleRunMs, watchingSince };
+      for (const run of runs.filter((r) => staleness(r, stale)))
+        await serialized(run.sourceId, () => failIfStale(run.runId, watchingSince));
       for (const run of runs.filter((r) => r.status === 'held')) {
         const late = superseded(run.runId, await d.store.newestLive(run.sourceId));
         if (late) await serialized(run.sourceId, () => decided(run, 'superseded', late));

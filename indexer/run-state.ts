@@ -135,6 +135,20 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
       await guard(() => es.update({ index, id: runId, doc: patch, retry_on_conflict: 10, refresh: true }));
     },
 
+    /**
+     * Records that the run's markers or pages just arrived, and returns its state as stored (a sweep may
+     * have decided it meanwhile). No refresh: the sweep that reads it refreshes first.
+     */
+    async touch(runId: string, at: number): Promise<RunState | null> {
+      const result = await guard(() =>
+        es.update<RunState, Partial<RunState>>(
+          { index, id: runId, doc: { lastActivityAt: at }, retry_on_conflict: 10, _source: true },
+          { ignore: [404] },
+        ),
+      );
+      return (result.get?._source as RunState | undefined) ?? null;
+    },
+
     /** A page the run could not deliver, as a bulk item (written with the batch's pages). */
     failureItem(event: HtmlPageEvent, pageId: string, reason: string, stage: FailureStage): BulkItem {
       return {

@@ -10,7 +10,7 @@ import { createCodecs } from '../lib/registry.ts';
 import { startService } from '../lib/service.ts';
 import type { HtmlPageEvent, RunMarker } from '../schemas/index.ts';
 import { writeBulk, type BulkItem } from './bulk.ts';
-import type { RunState } from './completion.ts';
+import { closed, type RunState } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
 import { createFinalizer } from './finalize.ts';
 import { Stopped, waitingGuard } from './retry.ts';
@@ -49,6 +49,8 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   let halted = false;
   let stopping = false;
   let heartbeat = async () => {};
+  // Stale runs are judged only on time the indexer could see records (see `staleness`).
+  let watchingSince = Date.now();
   const guard = waitingGuard({
     halted: () => halted,
     stopping: () => stopping,
@@ -61,6 +63,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     },
     onRecovered() {
       log.info('elasticsearch is back: resuming');
+      watchingSince = Date.now();
       service.setHealthy(true);
       m.waiting.set(0);
     },
@@ -120,13 +123,37 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     return run;
   };
 
+  // A run's last activity, for the stale-run sweep: written with every marker, and for pages at most
+  // once per `touchEveryMs` per run — never once per page. The write returns the stored state, so a
+  // run the sweep failed meanwhile stops taking pages (partitions in flight wait for the same answer).
+  const touchEveryMs = Math.min(60_000, cfg.staleRunMs / 10);
+  const touched = new Map<string, { at: number; run: Promise<RunState> }>();
+  const receive = async (event: HtmlPageEvent, always = false): Promise<RunState> => {
+    const run = await openRun(event);
+    const now = Date.now();
+    const last = touched.get(event.runId);
+    if (!always && last && now - last.at < touchEveryMs) return last.run;
+    const fresh = store.touch(event.runId, now).then((stored) => {
+      if (!stored) return run;
+      if (closed(stored) && !closed(run))
+        log.warn(
+          { runId: event.runId, sourceId: event.sourceId, status: stored.status, reason: stored.reason },
+          'records of a run already decided arrived: ignored, the run stays as decided',
+        );
+      runs.set(event.runId, stored);
+      return stored;
+    });
+    touched.set(event.runId, { at: now, run: fresh });
+    return fresh;
+  };
+
   // Index: pages and conversion failures of one stretch between markers, in bulk.
   const indexEvents = async (events: HtmlPageEvent[]) => {
     const items: BulkItem[] = [];
     for (const event of events) {
-      const run = await openRun(event);
-      // A redelivery of a run whose index is already gone (failed long ago): nothing to rebuild.
-      if (run.deletedAt) continue;
+      const run = await receive(event);
+      // A run that can never go live (stale, or failed and its index gone): nothing to write.
+      if (closed(run)) continue;
       if (event.page)
         items.push({
           index: run.index,
@@ -158,7 +185,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   };
 
   const recordMarker = async (event: HtmlPageEvent & { marker: RunMarker }) => {
-    await openRun(event);
+    await receive(event, true);
     await store.recordMarker(event);
     const { kind, partition, partitions, pagesInPartition, pagesTotal, reason } = event.marker;
     log.info(
@@ -217,7 +244,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   });
   log.info({ topic: cfg.services.topics.htmlPages, groupId: cfg.groupId }, 'indexer: consuming');
   timers.sweep = setInterval(() => {
-    finalizer.sweep().catch((err: unknown) => {
+    finalizer.sweep(watchingSince).catch((err: unknown) => {
       if (!(err instanceof Stopped)) log.error({ err }, 'sweep failed');
     });
   }, cfg.sweepIntervalMs);

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   addsUp,
+  closed,
   decide,
   pagesTotal,
   readiness,
   retention,
   rollbackTarget,
   shrinkHold,
+  staleness,
   superseded,
   type EndSeen,
   type Facts,
@@ -162,5 +164,46 @@ describe('retention', () => {
     ];
     expect(rollbackTarget(runs, D)?.runId).toBe(A);
     expect(rollbackTarget(runs, A)).toBeNull();
+  });
+});
+
+describe('staleness', () => {
+  const minute = 60_000;
+  const open = { status: 'indexing' as const, firstSeenAt: 0, lastActivityAt: 10 * minute };
+  const at = (now: number, watchingSince = 0) => ({ now, staleMs: 360 * minute, watchingSince });
+
+  it('fails an open run silent for the timeout since its last marker or page, with a reason to act on', () => {
+    expect(staleness(open, at(10 * minute + 360 * minute - 1))).toBeNull();
+    expect(staleness(open, at(10 * minute + 360 * minute))).toBe(
+      'no END from the producer within 360 minutes: the producer likely died mid-run; the next run replaces it',
+    );
+  });
+  it('counts from first sight when nothing was recorded since', () => {
+    const seen = { status: 'indexing' as const, firstSeenAt: 5 * minute };
+    expect(staleness(seen, at(365 * minute - 1))).toBeNull();
+    expect(staleness(seen, at(365 * minute))).not.toBeNull();
+  });
+  it('counts only time the indexer was watching: a backlog after its downtime is not silence', () => {
+    expect(staleness(open, at(1000 * minute, 999 * minute))).toBeNull();
+    expect(staleness(open, at(1000 * minute, 640 * minute))).not.toBeNull();
+  });
+  it('never touches a run that is no longer open: a decision is final', () => {
+    for (const status of ['held', 'flipped', 'failed', 'superseded', 'rolled-back'] as const)
+      expect(staleness({ ...open, status }, at(10_000 * minute))).toBeNull();
+  });
+  it('states short timeouts in seconds', () => {
+    expect(staleness(open, { now: 20 * minute, staleMs: 2000, watchingSince: 0 })).toMatch(
+      /^no END from the producer within 2 seconds:/,
+    );
+  });
+});
+
+describe('closed', () => {
+  it('is true for runs that can never go live, and runs whose index is gone', () => {
+    expect(closed({ status: 'failed' })).toBe(true);
+    expect(closed({ status: 'superseded' })).toBe(true);
+    expect(closed({ status: 'flipped', deletedAt: 1 })).toBe(true);
+    expect(closed({ status: 'indexing' })).toBe(false);
+    expect(closed({ status: 'held' })).toBe(false);
   });
 });

@@ -7,26 +7,29 @@ import type { Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
 import { scrub } from '../lib/secrets.ts';
-import type { Space } from '../schemas/index.ts';
+import type { Run, Space } from '../schemas/index.ts';
 import type { ProducerConfig } from './config.ts';
 import { ConfluenceError, createConfluenceClient, explainFailure } from './confluence-client.ts';
 import { createConfluenceSource, type ConfluenceSource } from './confluence-source.ts';
 import { createProgress } from './progress.ts';
 import { createRunWriter, type RunWriter } from './run-writer.ts';
 
-export interface RunSummary {
-  runId: string;
-  sourceId: string;
-  status: 'SUCCEEDED' | 'FAILED';
-  spaces: number;
-  pages: number;
-  personalPages: number;
-  bytes: number;
-  requests: number;
-  retries: number;
-  rateLimited: number;
+/** What a run did, as the runs topic records it, plus what a person needs at the end of it. */
+export interface RunSummary extends Pick<
+  Run,
+  | 'runId'
+  | 'sourceId'
+  | 'spaces'
+  | 'pages'
+  | 'personalPages'
+  | 'bytes'
+  | 'requests'
+  | 'retries'
+  | 'rateLimited'
+  | 'error'
+> {
+  status: Exclude<Run['status'], 'RUNNING'>;
   durationMs: number;
-  error: string | null;
   /** What to do about the error, when known. */
   hint: string | null;
 }

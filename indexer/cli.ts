@@ -1,7 +1,9 @@
 // `indexer` (the long-running service) and the `ops` group (runs, rollback, release).
+import { errors } from '@elastic/elasticsearch';
 import type { Command } from 'commander';
 import { action } from '../lib/cli.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { ExitCode, UserError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from './config.ts';
 import { formatRuns, listRuns, release, rollback } from './ops.ts';
@@ -11,7 +13,7 @@ import { startIndexer } from './service.ts';
 export function opsCommand(program: Command): Command {
   return (
     program.commands.find((c) => c.name() === 'ops') ??
-    program.command('ops').description('operations: runs, rollback, release, replay, search')
+    program.command('ops').description('operations: runs, rollback, release, trace, replay, search')
   );
 }
 
@@ -23,15 +25,51 @@ const withEs = async (
   const es = createElasticsearch(cfg.services);
   try {
     await fn(es, cfg);
+  } catch (err) {
+    throw await unreachable(cfg, err);
   } finally {
     await es.close();
   }
 };
 
+/** Elasticsearch or Kafka down: say where we looked and what to do, instead of a stack trace. */
+async function unreachable(cfg: ReturnType<typeof indexerConfig>, err: unknown): Promise<unknown> {
+  if (
+    err instanceof errors.ConnectionError ||
+    err instanceof errors.NoLivingConnectionsError ||
+    err instanceof errors.TimeoutError
+  )
+    return new UserError(
+      `Elasticsearch is not reachable at ${cfg.services.elasticsearchUrl}: ${err.message}`,
+      {
+        exitCode: ExitCode.network,
+        hint: 'Start the local stack with `npm run stack -- up`, or set ELASTICSEARCH_URL to your cluster.',
+        cause: err,
+      },
+    );
+  if (err instanceof Error && err.name.startsWith('KafkaJS')) {
+    const { kafkaUnavailable } = await import('../lib/kafka.ts');
+    return kafkaUnavailable(cfg.services, err);
+  }
+  return err;
+}
+
+const indexerEnvironment = `
+Environment:
+  KAFKA_BROKERS, SCHEMA_REGISTRY_URL, ELASTICSEARCH_URL, TOPIC_HTML_PAGES, INDEX_PREFIX
+                          where the services are and which names to use (see docs/configuration.md);
+                          set the same values for the producer, the transformer and ops
+  INDEXER_GROUP_ID        consumer group (default <INDEX_PREFIX>-indexer)
+  INDEX_MAX_SHRINK, INDEX_KEEP_PREVIOUS, INDEX_* and INDEXER_*
+                          guards, retention and bulk sizes (see indexer/README.md)
+  METRICS_PORT            port of /healthz and /metrics (default: any free port, logged at start)
+  LOG_LEVEL               pino level (default info)`;
+
 export function registerIndexer(program: Command): void {
   program
     .command('indexer')
     .description('Kafka -> Elasticsearch: index each run, verify it, flip the alias (until SIGTERM)')
+    .addHelpText('after', indexerEnvironment)
     .action(
       action(async () => {
         const handle = await startIndexer(indexerConfig());

@@ -45,7 +45,10 @@ export function registerSearch(ops: Command): void {
       "search a source's alias as the AI does (customer: public pages only; agent: internal and public), or --serve GET /search",
     )
     .argument('[query...]', 'the search text')
-    .option('--source <sourceId>', 'the source to search, e.g. acme-atlassian-net')
+    .option(
+      '--source <sourceId>',
+      'the source to search, e.g. acme-atlassian-net (`producer check` prints it); required',
+    )
     .option('--audience <audience>', 'customer (public pages only) or agent (internal and public); required')
     .option('--size <n>', `how many results, 1 to ${maxSize} (default ${defaultSize})`)
     .option('--json', 'the JSON the HTTP endpoint returns')

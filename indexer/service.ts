@@ -4,7 +4,8 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
-import { createKafka, ensureTopics, type EachBatchPayload } from '../lib/kafka.ts';
+import { UserError } from '../lib/errors.ts';
+import { createKafka, ensureTopics, kafkaUnavailable, type EachBatchPayload } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { startService } from '../lib/service.ts';
@@ -108,7 +109,13 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     checkpoint,
     onOutcome: (outcome) => m.runs.inc({ outcome }),
   });
-  await ensureTopics(kafka, cfg.services);
+  try {
+    await ensureTopics(kafka, cfg.services);
+  } catch (err) {
+    // Close the health server and clients too, or the failed process would stay up.
+    await close('stop');
+    throw err instanceof UserError ? err : kafkaUnavailable(cfg.services, err);
+  }
   const codecs = await createCodecs(cfg.services);
 
   // Initialize: a run's state and index, once per process (both creations are idempotent).

@@ -59,8 +59,13 @@ export async function startService(
       const url = URL.parse(req.url ?? '/', 'http://service');
       const route = url && routes.get(url.pathname);
       if (!url || !route) {
-        res.writeHead(404);
-        res.end();
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            error: `no such path: ${url?.pathname ?? req.url}`,
+            hint: `this server answers ${['/healthz', '/metrics', ...routes.keys()].join(', ')}`,
+          }),
+        );
         return;
       }
       Promise.resolve()
@@ -75,7 +80,8 @@ export async function startService(
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
-  log.info({ port: boundPort }, `${name}: /healthz and /metrics listening`);
+  // The pid, because `kill $!` after `npm run … &` signals npm, which does not pass SIGTERM on.
+  log.info({ port: boundPort, pid: process.pid }, `${name}: /healthz and /metrics listening`);
 
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {

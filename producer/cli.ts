@@ -30,6 +30,11 @@ async function runOnce(cfg: ProducerConfig, log: Logger): Promise<void> {
   try {
     const summary = await runPull(cfg, { log, signal: stop.signal, interactive: interactive() });
     process.stdout.write(`${describe(summary)}\n`);
+    if (summary.status === 'SUCCEEDED')
+      process.stdout.write(
+        `The transformer and indexer convert, verify and flip it (they must be running): ` +
+          `watch \`npm run ops -- runs --source ${summary.sourceId}\`.\n`,
+      );
     if (summary.status === 'FAILED') {
       throw new UserError(`Run ${summary.runId} failed: ${summary.error}`, {
         exitCode: ExitCode.runFailed,
@@ -119,13 +124,27 @@ async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Prom
   }
 }
 
+const producerEnvironment = `
+Environment (never put the token on the command line):
+  CONFLUENCE_DOMAIN       the site's host, e.g. yourcompany.atlassian.net (no https://, no path)
+  CONFLUENCE_BASE_URL     instead of the domain: the site root, e.g. the simulator's baseUrl
+  CONFLUENCE_EMAIL        the Atlassian account the token belongs to
+  CONFLUENCE_API_TOKEN    the API token, or CONFLUENCE_API_TOKEN_FILE: a file holding it
+  SOURCE_ID               the site's id in index and alias names (default: from the domain)
+  KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_RAW_PAGES, TOPIC_RUNS, ...
+                          see docs/configuration.md; PRODUCER_* tuning: producer/README.md`;
+
 export function registerProducer(program: Command): void {
   const producer = program
     .command('producer')
-    .description('Confluence -> Kafka: check credentials, run a full pull (see producer/README.md)');
+    .description('Confluence -> Kafka: check credentials, run a full pull (see producer/README.md)')
+    .addHelpText('after', producerEnvironment);
   producer
     .command('check')
-    .description('prove the configured credentials can read Confluence spaces and pages')
+    .description(
+      'prove the configured credentials can read Confluence spaces and pages (Kafka is not contacted)',
+    )
+    .addHelpText('after', producerEnvironment)
     .action(
       action(async () => {
         const cfg = producerConfig();
@@ -143,6 +162,7 @@ export function registerProducer(program: Command): void {
     .command('run')
     .description('one full pull of the site into Kafka (or one every --every)')
     .option('--every <duration>', 'repeat on a fixed schedule, e.g. 4h or 30m; serves /healthz and /metrics')
+    .addHelpText('after', producerEnvironment)
     .action(
       action(async (o: { every?: string }) => {
         const everyMs = o.every === undefined ? undefined : parseEvery(o.every);

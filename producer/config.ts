@@ -48,7 +48,7 @@ const domainVar = z
     ctx.addIssue({
       code: 'custom',
       message:
-        `must be the bare host name of your site, without scheme, path or spaces` +
+        `must be the full host name of your site (the host in its address), without scheme, path, port or spaces` +
         (HOST.test(fix) ? ` — use CONFLUENCE_DOMAIN=${fix}` : ', e.g. yourcompany.atlassian.net'),
     });
   });
@@ -121,6 +121,11 @@ export function producerConfig(env: Env = process.env): ProducerConfig {
   }
   if (!c.CONFLUENCE_EMAIL) {
     missing.push('  CONFLUENCE_EMAIL (not set): the Atlassian account email the API token belongs to');
+  }
+  if (missing.length > 0 && !env.CONFLUENCE_API_TOKEN?.trim() && !env.CONFLUENCE_API_TOKEN_FILE?.trim()) {
+    missing.push(
+      '  CONFLUENCE_API_TOKEN or CONFLUENCE_API_TOKEN_FILE (not set): the API token, or a file holding it',
+    );
   }
   if (missing.length > 0) {
     throw new ConfigError(

@@ -36,6 +36,9 @@ const socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
   return socket;
 };
 
+const TRANSIENT =
+  /coordinator is (not available|loading)|not the (leader|coordinator)|no leader|leader not available/i;
+
 export function createKafka(cfg: ServicesConfig, clientId: string, log: Logger): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
@@ -50,7 +53,10 @@ export function createKafka(cfg: ServicesConfig, clientId: string, log: Logger):
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        kafkaLog[levels[level] ?? 'info'](rest, message);
+        // kafkajs logs an error response at ERROR even when it is transient and it retries (a fresh
+        // broker's coordinator, a leader election); those only matter if they persist, which surfaces anyway.
+        const transient = typeof rest.error === 'string' && TRANSIENT.test(rest.error);
+        kafkaLog[transient ? 'debug' : (levels[level] ?? 'info')](rest, message);
       },
   });
 }

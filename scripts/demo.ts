@@ -168,7 +168,11 @@ async function demo(opts: { keep: boolean }): Promise<void> {
         say(`     [${h.visibility}] ${h.title}\n       ${h.url}\n       ${h.snippet.slice(0, 110)}`);
     }
     say();
-    say('Query further:');
+    say(
+      opts.keep
+        ? 'Query further:'
+        : 'Query further (with the stack up: `npm run demo -- --keep`, or `npm run stack -- up` first):',
+    );
     say(`   npm run ops -- search --source ${SOURCE_ID} --audience customer "meeting notes"`);
     say(`   npm run ops -- runs --source ${SOURCE_ID}`);
     say(

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
+import { createListingSplitter } from './listing-split.ts';
 import { nextLink, resolveNext } from './paging.ts';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './retry.ts';
 
@@ -87,6 +88,20 @@ function errorTitle(body: string): string {
   }
 }
 
+/**
+ * The body as text, decoded chunk by chunk as it arrives: a 250-page listing is megabytes, and
+ * collecting it into one Buffer first would add a copy of that size, outside the JS heap, per request.
+ */
+async function readText(body: AsyncIterable<Buffer>, stats: ConfluenceStats): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of body) {
+    stats.bytes += chunk.length;
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
 export function createConfluenceClient(opts: ConfluenceClientOptions): ConfluenceClient {
   const site = new URL(opts.siteUrl);
   const pool = new Pool(site.origin, {
@@ -100,32 +115,38 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
   const stats: ConfluenceStats = { requests: 0, retries: 0, rateLimited: 0, bytes: 0 };
   const headers = { authorization: opts.authorization, accept: 'application/json' };
 
+  /**
+   * One request. A listing's 200 body is split as it arrives and parsed page by page (see
+   * listing-split.ts); anything else is read as text. A body that ends early is `truncated`.
+   */
   async function attempt(
     path: string,
+    listing: boolean,
     signal?: AbortSignal,
   ): Promise<{ body: unknown; next: string | undefined }> {
     stats.requests++;
     let status: number;
-    let responseHeaders: Record<string, string | string[] | undefined>;
-    let text: string;
-    try {
-      const res = await pool.request({ method: 'GET', path, headers, ...(signal ? { signal } : {}) });
-      status = res.statusCode;
-      responseHeaders = res.headers;
-      const bytes = Buffer.from(await res.body.arrayBuffer());
-      stats.bytes += bytes.length;
-      text = bytes.toString('utf8');
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
-      const kind = NETWORK_CODES_NOT_RETRIED.has(code) ? 'dns' : 'network';
-      throw new ConfluenceError(kind, path, `GET ${path}: ${code} ${(err as Error).message}`, { cause: err });
-    }
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
     const header = (name: string) => {
       const v = responseHeaders[name];
       return Array.isArray(v) ? v.join(', ') : v;
     };
-    const isJson = /json/i.test(header('content-type') ?? '');
+    let isJson = false;
+    let text = '';
+    let body: unknown;
+    try {
+      const res = await pool.request({ method: 'GET', path, headers, ...(signal ? { signal } : {}) });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      isJson = /json/i.test(header('content-type') ?? '');
+      if (status === 200 && isJson) body = await (listing ? readListing : readJson)(res.body, path);
+      else text = await readText(res.body, stats);
+    } catch (err) {
+      if (signal?.aborted || err instanceof ConfluenceError) throw err;
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
+      const kind = NETWORK_CODES_NOT_RETRIED.has(code) ? 'dns' : 'network';
+      throw new ConfluenceError(kind, path, `GET ${path}: ${code} ${(err as Error).message}`, { cause: err });
+    }
     const what = `GET ${path} answered ${status}`;
     if (status === 200) {
       if (!isJson)
@@ -135,17 +156,6 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
           `${what} with ${header('content-type') ?? 'no content type'}, not JSON`,
           { status },
         );
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (err) {
-        throw new ConfluenceError(
-          'truncated',
-          path,
-          `${what} with an incomplete JSON body (${text.length} bytes)`,
-          { status, cause: err },
-        );
-      }
       return { body, next: nextLink(body, header('link')) };
     }
     const title = isJson ? errorTitle(text) : '';
@@ -164,12 +174,57 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     });
   }
 
-  async function getJson(pathOrUrl: string, signal?: AbortSignal) {
+  const truncated = (path: string, bytes: number, cause: unknown) =>
+    new ConfluenceError(
+      'truncated',
+      path,
+      `GET ${path} answered 200 with an incomplete JSON body (${bytes} bytes)`,
+      {
+        status: 200,
+        cause,
+      },
+    );
+
+  async function readJson(body: AsyncIterable<Buffer>, path: string): Promise<unknown> {
+    const text = await readText(body, stats);
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw truncated(path, Buffer.byteLength(text), err);
+    }
+  }
+
+  async function readListing(body: AsyncIterable<Buffer>, path: string): Promise<unknown> {
+    const splitter = createListingSplitter();
+    const results: unknown[] = [];
+    let bytes = 0;
+    let malformed: unknown;
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      stats.bytes += chunk.length;
+      if (malformed !== undefined) continue; // read to the end, so the connection can be reused
+      try {
+        for (const element of splitter.push(chunk)) results.push(JSON.parse(element));
+      } catch (err) {
+        malformed = err;
+      }
+    }
+    try {
+      if (malformed !== undefined) throw malformed;
+      const document = splitter.end() as { results?: unknown } | null;
+      if (Array.isArray(document?.results)) document.results = results;
+      return document;
+    } catch (err) {
+      throw truncated(path, bytes, err);
+    }
+  }
+
+  async function getJson(pathOrUrl: string, signal?: AbortSignal, listing = false) {
     const url = new URL(resolveNext(opts.siteUrl, pathOrUrl));
     const path = url.pathname + url.search;
     for (let retry = 0; ; retry++) {
       try {
-        return await attempt(path, signal);
+        return await attempt(path, listing, signal);
       } catch (err) {
         if (!(err instanceof ConfluenceError) || !err.retryable) throw err;
         if (err.kind === 'rate-limited') stats.rateLimited++;
@@ -198,7 +253,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       if (seen.has(next))
         throw new ConfluenceError('server', next, `GET ${next}: the listing repeats a next link`);
       seen.add(next);
-      const page: { body: unknown; next: string | undefined } = await getJson(next, signal);
+      const page: { body: unknown; next: string | undefined } = await getJson(next, signal, true);
       const body = page.body as { results?: unknown; _links?: { base?: unknown } };
       if (!Array.isArray(body.results)) {
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);

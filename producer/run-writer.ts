@@ -14,9 +14,19 @@ import type {
   RunMarkerKind,
 } from '../schemas/index.ts';
 import { visibilityOf } from '../transformer/visibility.ts';
+import { createBudget } from './budget.ts';
 
-/** Bigger sends are split: the broker refuses batches over the topic's max.message.bytes (16 MB). */
-const MAX_SEND_BYTES = 1024 * 1024;
+/**
+ * Bigger sends are split: the broker refuses batches over the topic's max.message.bytes (16 MB), and
+ * kafkajs grows its buffers to the next power of two, so a partition's records stay under 1 MiB.
+ */
+const MAX_SEND_BYTES = 1_000_000;
+/**
+ * Avro bytes handed to Kafka and not yet acknowledged, across every space of the run. kafkajs makes
+ * several copies of each send (record buffers, the batch, the request, gzip's), so this, not the number
+ * of spaces, is what bounds the producer's memory; a few sends in flight keep the broker busy.
+ */
+const MAX_BYTES_IN_FLIGHT = 4 * MAX_SEND_BYTES;
 
 export interface RunCounts {
   spaces: number;
@@ -130,24 +140,34 @@ export function createRunWriter(opts: {
     return record(kind === 'END' ? 'SUCCEEDED' : 'FAILED', http, reason);
   }
 
-  /** Sends each page once per run (ids already sent are skipped); resolves once Kafka acknowledged them. */
-  async function emit(
-    batch: { id: string; internal: boolean; event: RawPageEvent | HtmlPageEvent }[],
-  ): Promise<void> {
-    const fresh = batch.filter((item) => !sent.has(item.id));
-    for (const item of fresh) sent.add(item.id);
+  const inFlight = createBudget(MAX_BYTES_IN_FLIGHT);
+
+  /**
+   * Sends each page once per run (ids already sent are skipped); resolves once Kafka acknowledged them.
+   * Pages are encoded one send at a time, as the in-flight budget allows, and let go of once encoded.
+   */
+  async function emit(batch: { id: string; internal: boolean; event: RawPageEvent | HtmlPageEvent }[]) {
+    const sends: Promise<unknown>[] = [];
+    let failure: { error: unknown } | undefined;
     let messages: { key: string; partition: number; value: Buffer }[] = [];
     let size = 0;
-    const sends: Promise<unknown>[] = [];
-    const flush = () => {
-      if (messages.length > 0) sends.push(producer.send({ topic, acks: -1, compression, messages }));
+    const flush = async () => {
+      if (messages.length === 0) return;
+      const bytes = size;
+      const send = { topic, acks: -1, compression, messages };
       messages = [];
       size = 0;
+      await inFlight.take(bytes);
+      const acked = producer.send(send).finally(() => inFlight.give(bytes));
+      acked.catch((error: unknown) => (failure ??= { error })); // awaited below; stop encoding meanwhile
+      sends.push(acked);
     };
-    for (const item of fresh) {
+    for (let item = batch.shift(); item !== undefined && !failure; item = batch.shift()) {
+      if (sent.has(item.id)) continue;
+      sent.add(item.id);
       const value = await encode(item.event);
       const partition = partitionOf(item.id, partitions);
-      if (size + value.length > MAX_SEND_BYTES) flush();
+      if (size + value.length > MAX_SEND_BYTES) await flush();
       messages.push({ key: item.id, partition, value });
       size += value.length;
       inPartition[partition]!++;
@@ -155,7 +175,7 @@ export function createRunWriter(opts: {
       counts.bytes += value.length;
       if (item.internal) counts.personalPages++;
     }
-    flush();
+    if (!failure) await flush();
     await Promise.all(sends);
   }
 

@@ -1,0 +1,135 @@
+// A listing answer split as it streams in: each element of its `results` array as its own JSON text,
+// and the rest of the document (`_links` and the like) with `results` emptied. A 250-page listing with
+// storage bodies is megabytes; parsed whole it would be one string of that size (twice that when any
+// character is outside Latin-1) plus every page's objects at once, for each space being pulled.
+// Pure: bytes in, texts out; the HTTP client feeds it chunks and parses each element on its own.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const BRACE_OPEN = 0x7b;
+const BRACE_CLOSE = 0x7d;
+const BRACKET_OPEN = 0x5b;
+const BRACKET_CLOSE = 0x5d;
+
+export interface ListingSplitter {
+  /** Feeds the next chunk of the body; returns the `results` elements it completed, as JSON texts. */
+  push(chunk: Uint8Array): string[];
+  /** Once the body is complete: the document without its elements (`results: []`). Throws if incomplete or not JSON. */
+  end(): unknown;
+}
+
+export function createListingSplitter(arrayKey = 'results'): ListingSplitter {
+  const decoder = new TextDecoder();
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  // A top-level key being read (its bytes from earlier chunks), the last one read, and whether its colon came.
+  let key: Uint8Array[] | undefined;
+  let lastKey = '';
+  let afterColon = false;
+  // Inside the `results` array (its elements' top level is depth 2), and the element being collected.
+  let inArray = false;
+  let element: string | undefined;
+  const elementDecoder = new TextDecoder();
+  let skeleton = '';
+
+  return {
+    push(chunk) {
+      const out: string[] = [];
+      const bytes = (from: number, to: number) => chunk.subarray(from, to);
+      let skeletonFrom = inArray ? -1 : 0;
+      let elementFrom = element !== undefined ? 0 : -1;
+      let keyFrom = key ? 0 : -1;
+      // Decoded straight from the chunks (no joined copy of the bytes); its ends are ASCII, so the
+      // decoder holds no partial character between elements.
+      const endElement = (to: number) => {
+        out.push(element + elementDecoder.decode(bytes(elementFrom, to)));
+        element = undefined;
+        elementFrom = -1;
+      };
+      // Most of a listing is string content: find its ends with indexOf, remembering the hits.
+      let nextQuote = -1;
+      let nextBackslash = -1;
+      for (let i = 0; i < chunk.length; i++) {
+        if (inString) {
+          if (escaped) {
+            escaped = false;
+            continue;
+          }
+          if (nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
+          if (nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
+          if (nextQuote < 0) nextQuote = chunk.length;
+          if (nextBackslash < 0) nextBackslash = chunk.length;
+          i = Math.min(nextQuote, nextBackslash);
+          if (i === chunk.length) break;
+          if (i === nextBackslash) {
+            escaped = true;
+            continue;
+          }
+          inString = false;
+          if (key) {
+            key.push(bytes(keyFrom, i));
+            lastKey = Buffer.concat(key).toString('utf8');
+            key = undefined;
+            keyFrom = -1;
+          }
+          continue;
+        }
+        const c = chunk[i]!;
+        if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+        if (inArray && depth === 2 && element === undefined && c !== COMMA && c !== BRACKET_CLOSE) {
+          element = '';
+          elementFrom = i;
+        }
+        switch (c) {
+          case QUOTE:
+            inString = true;
+            if (depth === 1 && !afterColon) {
+              key = [];
+              keyFrom = i + 1;
+            }
+            break;
+          case COLON:
+            if (depth === 1) afterColon = true;
+            break;
+          case COMMA:
+            if (depth === 1) afterColon = false;
+            else if (inArray && depth === 2 && element !== undefined) endElement(i);
+            break;
+          case BRACE_OPEN:
+          case BRACKET_OPEN:
+            depth++;
+            if (depth === 2 && c === BRACKET_OPEN && afterColon && lastKey === arrayKey) {
+              inArray = true;
+              skeleton += decoder.decode(bytes(skeletonFrom, i + 1), { stream: true });
+              skeletonFrom = -1;
+            }
+            break;
+          case BRACE_CLOSE:
+          case BRACKET_CLOSE:
+            depth--;
+            if (inArray && depth === 2 && element !== undefined) endElement(i + 1); // an object or array element closed
+            if (inArray && depth === 1) {
+              if (element !== undefined) endElement(i); // a last element that is a number, string or literal
+              inArray = false;
+              skeletonFrom = i;
+            }
+            if (depth === 1) afterColon = false;
+            break;
+        }
+      }
+      if (element !== undefined && elementFrom >= 0)
+        element += elementDecoder.decode(bytes(elementFrom, chunk.length), { stream: true });
+      if (key) key.push(bytes(keyFrom, chunk.length));
+      if (skeletonFrom >= 0) skeleton += decoder.decode(bytes(skeletonFrom, chunk.length), { stream: true });
+      return out;
+    },
+    end() {
+      skeleton += decoder.decode();
+      if (depth !== 0 || inString || inArray) throw new SyntaxError('the JSON document is incomplete');
+      return JSON.parse(skeleton) as unknown;
+    },
+  };
+}

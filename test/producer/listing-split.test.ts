@@ -1,0 +1,81 @@
+// The listing splitter: whatever the chunking, the elements are exactly `results` and the rest of the
+// document is kept; an incomplete body is refused (so a truncated listing is retried, never half-used).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createListingSplitter } from '../../producer/listing-split.ts';
+
+function split(bytes: Buffer, cuts: number[]) {
+  const splitter = createListingSplitter();
+  const elements: unknown[] = [];
+  let from = 0;
+  for (const cut of [...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
+    for (const text of splitter.push(bytes.subarray(from, cut))) elements.push(JSON.parse(text));
+    from = cut;
+  }
+  return { elements, rest: () => splitter.end() };
+}
+
+const listing = fc.record({
+  before: fc.dictionary(
+    fc.string().filter((k) => k !== 'results'),
+    fc.jsonValue(),
+    { maxKeys: 3 },
+  ),
+  results: fc.array(fc.jsonValue(), { maxLength: 12 }),
+  after: fc.dictionary(
+    fc.string().filter((k) => k !== 'results'),
+    fc.jsonValue(),
+    { maxKeys: 3 },
+  ),
+});
+
+describe('listing splitter', () => {
+  it('yields every element and the document without them, whatever the chunking and spacing', () => {
+    fc.assert(
+      fc.property(listing, fc.array(fc.nat(), { maxLength: 20 }), fc.boolean(), (doc, cuts, pretty) => {
+        const document = { ...doc.before, results: doc.results, ...doc.after };
+        const bytes = Buffer.from(JSON.stringify(document, null, pretty ? 2 : undefined));
+        const { elements, rest } = split(bytes, cuts);
+        expect(elements).toEqual(JSON.parse(JSON.stringify(doc.results)));
+        expect(rest()).toEqual(JSON.parse(JSON.stringify({ ...document, results: [] })));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('splits a Confluence page listing: escapes, multi-byte characters, nested arrays, _links', () => {
+    const page = (id: number) => ({
+      id: String(id),
+      title: `Prüfung "${id}" \\ עברית 😀`,
+      body: { storage: { value: `<p class="a">[{x}],</p>`.repeat(id) } },
+      labels: [[], [1, [2]], { a: ']' }],
+    });
+    const document = {
+      results: [page(1), page(2), page(3)],
+      _links: { next: '/wiki/api/v2/x?cursor=a', base: 'b' },
+    };
+    const bytes = Buffer.from(JSON.stringify(document));
+    for (const size of [1, 2, 3, 7, 64, bytes.length]) {
+      const cuts = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => i * size);
+      const { elements, rest } = split(bytes, cuts);
+      expect(elements).toEqual(document.results);
+      expect(rest()).toEqual({ results: [], _links: document._links });
+    }
+  });
+
+  it('refuses a body cut short anywhere', () => {
+    fc.assert(
+      fc.property(listing, fc.nat(), (doc, at) => {
+        const bytes = Buffer.from(JSON.stringify({ ...doc.before, results: doc.results, ...doc.after }));
+        const { rest } = split(bytes.subarray(0, at % bytes.length), []);
+        expect(rest).toThrow();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses what is not a JSON document', () => {
+    expect(() => split(Buffer.from('<html>not json</html>'), []).rest()).toThrow();
+    expect(() => split(Buffer.from('{"results": [1, 2'), []).rest()).toThrow();
+  });
+});

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { createListingSplitter } from './listing-split.ts';
+import { createListingSplitter, elementText } from './listing-split.ts';
 import { nextLink, resolveNext } from './paging.ts';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './retry.ts';
 
@@ -54,8 +54,25 @@ export interface ConfluenceStats {
 
 /** One page of a listing: its results and `_links.base` (the `/wiki` root that `webui` links hang off). */
 export interface Listing<T> {
-  results: T[];
+  /** Parsed one by one as they are reached, and let go of: iterate once. */
+  results: Iterable<T>;
+  size: number;
   base: string;
+}
+
+/** A listing's elements parsed one at a time, each let go of as soon as it is reached. */
+function* parseEach<T>(elements: Uint8Array[][], path: string): Generator<T> {
+  for (let parts = elements.shift(); parts !== undefined; parts = elements.shift()) {
+    let item: T;
+    try {
+      item = JSON.parse(elementText(parts)) as T;
+    } catch (err) {
+      throw new ConfluenceError('not-confluence', path, `GET ${path}: a listed item is not JSON`, {
+        cause: err,
+      });
+    }
+    yield item;
+  }
 }
 
 export interface ConfluenceClientOptions {
@@ -194,29 +211,24 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     }
   }
 
+  /** A listing's body, split as it arrives: `results` holds each element's bytes, parsed later by `list`. */
   async function readListing(body: AsyncIterable<Buffer>, path: string): Promise<unknown> {
     const splitter = createListingSplitter();
-    const results: unknown[] = [];
+    const results: Uint8Array[][] = [];
     let bytes = 0;
-    let malformed: unknown;
     for await (const chunk of body) {
       bytes += chunk.length;
       stats.bytes += chunk.length;
-      if (malformed !== undefined) continue; // read to the end, so the connection can be reused
-      try {
-        for (const element of splitter.push(chunk)) results.push(JSON.parse(element));
-      } catch (err) {
-        malformed = err;
-      }
+      for (const element of splitter.push(chunk)) results.push(element);
     }
+    let document: { results?: unknown } | null;
     try {
-      if (malformed !== undefined) throw malformed;
-      const document = splitter.end() as { results?: unknown } | null;
-      if (Array.isArray(document?.results)) document.results = results;
-      return document;
+      document = splitter.end() as { results?: unknown } | null;
     } catch (err) {
       throw truncated(path, bytes, err);
     }
+    if (Array.isArray(document?.results)) document.results = results;
+    return document;
   }
 
   async function getJson(pathOrUrl: string, signal?: AbortSignal, listing = false) {
@@ -259,7 +271,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);
       }
       const base = typeof body._links?.base === 'string' ? body._links.base : `${opts.siteUrl}/wiki`;
-      yield { results: body.results as T[], base };
+      yield { results: parseEach<T>(body.results as Uint8Array[][], next), size: body.results.length, base };
       next = page.next;
     }
   }

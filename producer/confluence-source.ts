@@ -57,11 +57,18 @@ function toPage(p: V2Page, space: Space, base: string, fetchedAt: number, path: 
   };
 }
 
+function* mapEach<T, R>(items: Iterable<T>, map: (item: T) => R): Generator<R> {
+  for (const item of items) yield map(item);
+}
+
 export interface ConfluenceSource {
   /** Spaces, one listing page at a time. No `status`/`type` filter: v2 then lists current and archived, global and personal. */
   spaces(signal?: AbortSignal): AsyncGenerator<Space[]>;
-  /** A space's current pages with storage bodies, one listing page at a time. */
-  pages(space: Space, signal?: AbortSignal): AsyncGenerator<RawPage[]>;
+  /**
+   * A space's current pages with storage bodies, one listing page at a time. Each page is parsed when
+   * its listing is iterated (once), so a listing's pages need not all be in memory as objects at once.
+   */
+  pages(space: Space, signal?: AbortSignal): AsyncGenerator<Iterable<RawPage>>;
 }
 
 export function createConfluenceSource(client: ConfluenceClient): ConfluenceSource {
@@ -69,7 +76,7 @@ export function createConfluenceSource(client: ConfluenceClient): ConfluenceSour
     async *spaces(signal) {
       const path = '/wiki/api/v2/spaces';
       for await (const listing of client.list<V2Space>(path, { limit: String(LIST_LIMIT) }, signal)) {
-        yield listing.results.map((s) => toSpace(s, path));
+        yield Array.from(listing.results, (s) => toSpace(s, path));
       }
     },
     async *pages(space, signal) {
@@ -77,7 +84,7 @@ export function createConfluenceSource(client: ConfluenceClient): ConfluenceSour
       const query = { status: 'current', 'body-format': 'storage', limit: String(LIST_LIMIT) };
       for await (const listing of client.list<V2Page>(path, query, signal)) {
         const fetchedAt = Date.now();
-        yield listing.results.map((p) => toPage(p, space, listing.base, fetchedAt, path));
+        yield mapEach(listing.results, (p) => toPage(p, space, listing.base, fetchedAt, path));
       }
     },
   };

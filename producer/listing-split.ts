@@ -1,8 +1,10 @@
-// A listing answer split as it streams in: each element of its `results` array as its own JSON text,
-// and the rest of the document (`_links` and the like) with `results` emptied. A 250-page listing with
-// storage bodies is megabytes; parsed whole it would be one string of that size (twice that when any
-// character is outside Latin-1) plus every page's objects at once, for each space being pulled.
-// Pure: bytes in, texts out; the HTTP client feeds it chunks and parses each element on its own.
+// A listing answer split as it streams in: each element of its `results` array as its own bytes (views
+// of the received chunks, no copy), and the rest of the document (`_links` and the like) with `results`
+// emptied. A 250-page listing with storage bodies is megabytes; parsed whole it would be one string of
+// that size (twice that when any character is outside Latin-1) plus every page's objects at once, for
+// each space being pulled, all living long enough to be promoted to V8's old generation. Split, each
+// page is parsed only when it is encoded, and its strings die young.
+// Pure: bytes in, byte ranges out.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -14,8 +16,8 @@ const BRACKET_OPEN = 0x5b;
 const BRACKET_CLOSE = 0x5d;
 
 export interface ListingSplitter {
-  /** Feeds the next chunk of the body; returns the `results` elements it completed, as JSON texts. */
-  push(chunk: Uint8Array): string[];
+  /** Feeds the next chunk of the body; returns the `results` elements it completed, each as its bytes' parts. */
+  push(chunk: Uint8Array): Uint8Array[][];
   /** Once the body is complete: the document without its elements (`results: []`). Throws if incomplete or not JSON. */
   end(): unknown;
 }
@@ -31,21 +33,19 @@ export function createListingSplitter(arrayKey = 'results'): ListingSplitter {
   let afterColon = false;
   // Inside the `results` array (its elements' top level is depth 2), and the element being collected.
   let inArray = false;
-  let element: string | undefined;
-  const elementDecoder = new TextDecoder();
+  let element: Uint8Array[] | undefined;
   let skeleton = '';
 
   return {
     push(chunk) {
-      const out: string[] = [];
+      const out: Uint8Array[][] = [];
       const bytes = (from: number, to: number) => chunk.subarray(from, to);
       let skeletonFrom = inArray ? -1 : 0;
       let elementFrom = element !== undefined ? 0 : -1;
       let keyFrom = key ? 0 : -1;
-      // Decoded straight from the chunks (no joined copy of the bytes); its ends are ASCII, so the
-      // decoder holds no partial character between elements.
       const endElement = (to: number) => {
-        out.push(element + elementDecoder.decode(bytes(elementFrom, to)));
+        element!.push(bytes(elementFrom, to));
+        out.push(element!);
         element = undefined;
         elementFrom = -1;
       };
@@ -80,7 +80,7 @@ export function createListingSplitter(arrayKey = 'results'): ListingSplitter {
         const c = chunk[i]!;
         if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
         if (inArray && depth === 2 && element === undefined && c !== COMMA && c !== BRACKET_CLOSE) {
-          element = '';
+          element = [];
           elementFrom = i;
         }
         switch (c) {
@@ -120,8 +120,7 @@ export function createListingSplitter(arrayKey = 'results'): ListingSplitter {
             break;
         }
       }
-      if (element !== undefined && elementFrom >= 0)
-        element += elementDecoder.decode(bytes(elementFrom, chunk.length), { stream: true });
+      if (element !== undefined && elementFrom >= 0) element.push(bytes(elementFrom, chunk.length));
       if (key) key.push(bytes(keyFrom, chunk.length));
       if (skeletonFrom >= 0) skeleton += decoder.decode(bytes(skeletonFrom, chunk.length), { stream: true });
       return out;
@@ -132,4 +131,13 @@ export function createListingSplitter(arrayKey = 'results'): ListingSplitter {
       return JSON.parse(skeleton) as unknown;
     },
   };
+}
+
+/** An element's JSON text, decoded from its parts without joining them first. */
+export function elementText(parts: Uint8Array[]): string {
+  if (parts.length === 1) return new TextDecoder().decode(parts[0]);
+  const decoder = new TextDecoder();
+  let text = '';
+  for (const part of parts) text += decoder.decode(part, { stream: true });
+  return text + decoder.decode();
 }

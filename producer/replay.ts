@@ -81,8 +81,8 @@ export async function replayRun(
         async (records) => {
           const mine = records.map((r) => r.value).filter((e) => e.runId === original.runId);
           const pages = mine.filter((e) => !e.marker);
-          if (opts.from === 'raw') await writer.pages(pages.map((e) => e.page as RawPage));
-          else await writer.forward(pages as HtmlPageEvent[]);
+          if (opts.from === 'raw') await writer.pages(pages.map((e) => e.page as RawPage)).acknowledged;
+          else await writer.forward(pages as HtmlPageEvent[]).acknowledged;
           const done = mine.some((e) => e.marker?.kind === 'END');
           if (done) ended++;
           return done;

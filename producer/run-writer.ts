@@ -40,20 +40,36 @@ export interface RunWriter {
   readonly counts: RunCounts;
   readonly startedAt: number;
   start(): Promise<void>;
-  /** Sends a listing page's pages (skipping ids already sent this run); resolves once Kafka acknowledged them. */
-  pages(batch: RawPage[]): Promise<void>;
+  /**
+   * Sends a listing page's pages, skipping ids already sent this run. Iterates the batch once, as its
+   * pages are encoded. `sent` resolves once every page is handed to Kafka, `acknowledged` once
+   * Kafka acknowledged them all (and rejects if a send failed).
+   */
+  pages(batch: Iterable<RawPage>): Sending;
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
-  forward(batch: HtmlPageEvent[]): Promise<void>;
+  forward(batch: HtmlPageEvent[]): Sending;
+  /** END on every partition and the SUCCEEDED record. Call only once every send is acknowledged. */
   /** END on every partition and the SUCCEEDED record. Call only once every `pages()` has resolved. */
   end(http: HttpCounts): Promise<Run>;
   /** ABORT on every partition and the FAILED record. */
   abort(reason: string, http: HttpCounts): Promise<Run>;
 }
 
+export interface Sending {
+  sent: Promise<void>;
+  acknowledged: Promise<void>;
+}
+
 export interface HttpCounts {
   requests: number;
   retries: number;
   rateLimited: number;
+}
+
+interface Item {
+  id: string;
+  internal: boolean;
+  event: RawPageEvent | HtmlPageEvent;
 }
 
 export function createRunWriter(opts: {
@@ -77,7 +93,7 @@ export function createRunWriter(opts: {
       ? codecs.htmlPages.encode({ failure: null, ...event } as HtmlPageEvent)
       : codecs.rawPages.encode(event as RawPageEvent);
   const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
-  const sent = new Set<string>();
+  const written = new Set<string>();
   const inPartition = new Array<number>(partitions).fill(0);
   const counts: RunCounts = { spaces: 0, pages: 0, personalPages: 0, bytes: 0 };
   const spans: PartitionSpan[] = Array.from({ length: partitions }, (_, partition) => ({
@@ -143,12 +159,12 @@ export function createRunWriter(opts: {
   const inFlight = createBudget(MAX_BYTES_IN_FLIGHT);
 
   /**
-   * Sends each page once per run (ids already sent are skipped); resolves once Kafka acknowledged them.
-   * Pages are encoded one send at a time, as the in-flight budget allows, and let go of once encoded.
+   * Sends each page once per run (ids already sent are skipped), iterating `batch` once: pages are
+   * encoded one send at a time, as the in-flight budget allows, and let go of once encoded.
    */
-  async function emit(batch: { id: string; internal: boolean; event: RawPageEvent | HtmlPageEvent }[]) {
+  function emit<T>(batch: Iterable<T>, describe: (item: T) => Item): Sending {
     const sends: Promise<unknown>[] = [];
-    let failure: { error: unknown } | undefined;
+    let failure = false;
     let messages: { key: string; partition: number; value: Buffer }[] = [];
     let size = 0;
     const flush = async () => {
@@ -159,24 +175,30 @@ export function createRunWriter(opts: {
       size = 0;
       await inFlight.take(bytes);
       const acked = producer.send(send).finally(() => inFlight.give(bytes));
-      acked.catch((error: unknown) => (failure ??= { error })); // awaited below; stop encoding meanwhile
+      acked.catch(() => (failure = true)); // reported through `acknowledged`; stops encoding meanwhile
       sends.push(acked);
     };
-    for (let item = batch.shift(); item !== undefined && !failure; item = batch.shift()) {
-      if (sent.has(item.id)) continue;
-      sent.add(item.id);
-      const value = await encode(item.event);
-      const partition = partitionOf(item.id, partitions);
-      if (size + value.length > MAX_SEND_BYTES) await flush();
-      messages.push({ key: item.id, partition, value });
-      size += value.length;
-      inPartition[partition]!++;
-      counts.pages++;
-      counts.bytes += value.length;
-      if (item.internal) counts.personalPages++;
-    }
-    if (!failure) await flush();
-    await Promise.all(sends);
+    const sent = (async () => {
+      for (const next of batch) {
+        if (failure) break;
+        const item = describe(next);
+        if (written.has(item.id)) continue;
+        written.add(item.id);
+        const value = await encode(item.event);
+        const partition = partitionOf(item.id, partitions);
+        if (size + value.length > MAX_SEND_BYTES) await flush();
+        messages.push({ key: item.id, partition, value });
+        size += value.length;
+        inPartition[partition]!++;
+        counts.pages++;
+        counts.bytes += value.length;
+        if (item.internal) counts.personalPages++;
+      }
+      if (!failure) await flush();
+    })();
+    const acknowledged = sent.then(() => Promise.all(sends)).then(() => {});
+    acknowledged.catch(() => {}); // callers that stop at a failed `sent` never await it
+    return { sent, acknowledged };
   }
 
   return {
@@ -188,21 +210,17 @@ export function createRunWriter(opts: {
       await record('RUNNING', { requests: 0, retries: 0, rateLimited: 0 });
     },
     pages: (batch) =>
-      emit(
-        batch.map((page) => ({
-          id: page.id,
-          internal: visibilityOf(page.space) === 'internal',
-          event: { runId, sourceId, page, marker: null },
-        })),
-      ),
+      emit(batch, (page) => ({
+        id: page.id,
+        internal: visibilityOf(page.space) === 'internal',
+        event: { runId, sourceId, page, marker: null },
+      })),
     forward: (batch) =>
-      emit(
-        batch.map((event) => ({
-          id: event.page?.pageId ?? event.failure!.pageId,
-          internal: event.page?.visibility === 'internal',
-          event: { ...event, runId, sourceId, marker: null },
-        })),
-      ),
+      emit(batch, (event) => ({
+        id: event.page?.pageId ?? event.failure!.pageId,
+        internal: event.page?.visibility === 'internal',
+        event: { ...event, runId, sourceId, marker: null },
+      })),
     end: (http) => finish('END', http, null),
     abort: (reason, http) => finish('ABORT', http, reason),
   };

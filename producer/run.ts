@@ -62,7 +62,11 @@ async function connect(cfg: ProducerConfig, log: Logger) {
   }
 }
 
-/** Pulls one space's pages into the run; a space deleted since it was listed has no pages left to pull. */
+/**
+ * Pulls one space's pages into the run: the next listing is fetched once this one is handed to Kafka
+ * (so a space holds one listing at a time), and at most one listing per space is unacknowledged.
+ * A space deleted since it was listed has no pages left to pull.
+ */
 async function pullSpace(
   source: ConfluenceSource,
   writer: RunWriter,
@@ -71,12 +75,14 @@ async function pullSpace(
   log: Logger,
   onBatch: () => void,
 ) {
-  let pending: Promise<void> | undefined;
+  let acknowledged: Promise<void> | undefined;
   try {
     for await (const batch of source.pages(space, signal)) {
-      await pending;
-      pending = writer.pages(batch).then(onBatch);
-      pending.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
+      await acknowledged;
+      const sending = writer.pages(batch);
+      acknowledged = sending.acknowledged.then(onBatch);
+      acknowledged.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
+      await sending.sent;
     }
   } catch (err) {
     if (!(err instanceof ConfluenceError && err.kind === 'not-found')) throw err;
@@ -85,7 +91,7 @@ async function pullSpace(
       'space disappeared during the run; its pages are gone',
     );
   } finally {
-    await pending;
+    await acknowledged;
   }
 }
 

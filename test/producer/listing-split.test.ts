@@ -2,14 +2,15 @@
 // document is kept; an incomplete body is refused (so a truncated listing is retried, never half-used).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createListingSplitter } from '../../producer/listing-split.ts';
+import { createListingSplitter, elementText } from '../../producer/listing-split.ts';
 
 function split(bytes: Buffer, cuts: number[]) {
   const splitter = createListingSplitter();
   const elements: unknown[] = [];
   let from = 0;
   for (const cut of [...cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b), bytes.length]) {
-    for (const text of splitter.push(bytes.subarray(from, cut))) elements.push(JSON.parse(text));
+    for (const parts of splitter.push(bytes.subarray(from, cut)))
+      elements.push(JSON.parse(elementText(parts)));
     from = cut;
   }
   return { elements, rest: () => splitter.end() };

@@ -208,8 +208,8 @@ describe('producer run', () => {
       fetchedAt: 0,
     });
     await writer.start();
-    await writer.pages([page('1', 'A'), page('2', 'A')]);
-    await writer.pages([page('2', 'B'), page('3', 'B')]);
+    await writer.pages([page('1', 'A'), page('2', 'A')]).acknowledged;
+    await writer.pages([page('2', 'B'), page('3', 'B')]).acknowledged;
     const run = await writer.end({ requests: 0, retries: 0, rateLimited: 0 });
     await producer.disconnect();
     expect(run.pages).toBe(3);

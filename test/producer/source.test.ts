@@ -95,7 +95,7 @@ describe('confluence source paging', () => {
     const ids: string[] = [];
     let deleted: string | undefined;
     for await (const batch of source.pages(space!)) {
-      ids.push(...batch.map((p) => p.id));
+      ids.push(...Array.from(batch, (p) => p.id));
       if (!deleted) {
         // a page the next listing call would have returned
         deleted = before.find((id) => !ids.includes(id))!;

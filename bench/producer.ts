@@ -3,8 +3,9 @@
 // peak RSS is its own. Prints pages/s into Kafka, requests/s and peak RSS; figures go to bench/README.md.
 //
 //   node bench/producer.ts [--pages 20000,100000] [--compression gzip,none] [--spaces 6] [--concurrency 4]
+//   (each run uses `npm run producer`'s node flags from package.json; BENCH_NODE_FLAGS adds more)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -17,6 +18,15 @@ import { runPull } from '../producer/run.ts';
 
 const node = process.execPath;
 const root = new URL('..', import.meta.url).pathname;
+
+/** The node flags `npm run producer` runs with (package.json): the benchmark measures what is deployed. */
+function producerNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts.producer!.split(/\s+/);
+  return words.slice(1, words.indexOf('cli.ts')).filter((w) => w.startsWith('--'));
+}
 
 interface Result {
   pages: number;
@@ -136,8 +146,8 @@ async function main() {
         const child = spawn(
           node,
           [
+            ...producerNodeFlags(),
             ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-            '--disable-warning=TimeoutNegativeWarning',
             'bench/producer.ts',
             '--scenario',
             baseUrl,

@@ -18,15 +18,16 @@ import { createBudget } from './budget.ts';
 
 /**
  * Bigger sends are split: the broker refuses batches over the topic's max.message.bytes (16 MB), and
- * kafkajs grows its buffers to the next power of two, so a partition's records stay under 1 MiB.
+ * kafkajs copies each send several times in buffers grown to the next power of two (so a send's records
+ * stay under 512 KiB). Smaller sends measured slower, bigger ones only held more memory.
  */
-const MAX_SEND_BYTES = 1_000_000;
+const MAX_SEND_BYTES = 500_000;
 /**
- * Avro bytes handed to Kafka and not yet acknowledged, across every space of the run. kafkajs makes
- * several copies of each send (record buffers, the batch, the request, gzip's), so this, not the number
- * of spaces, is what bounds the producer's memory; a few sends in flight keep the broker busy.
+ * Avro bytes handed to Kafka and not yet acknowledged, across every space of the run: with kafkajs's
+ * copies of each send (records, batch, gzip, request), this, not the number of spaces, bounds what the
+ * Kafka side holds. Two sends in flight keep the broker busy (one is compressed while one is written).
  */
-const MAX_BYTES_IN_FLIGHT = 4 * MAX_SEND_BYTES;
+const MAX_BYTES_IN_FLIGHT = 2 * MAX_SEND_BYTES;
 
 export interface RunCounts {
   spaces: number;

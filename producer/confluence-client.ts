@@ -148,7 +148,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       const v = responseHeaders[name];
       return Array.isArray(v) ? v.join(', ') : v;
     };
-    let isJson = false;
+    let isJson: boolean;
     let text = '';
     let body: unknown;
     try {

@@ -15,7 +15,7 @@ import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import type { RunState } from '../indexer/completion.ts';
 import { aliasName } from '../indexer/template.ts';
-import { cleanUp, eventually } from './indexer/fixtures.ts';
+import { cleanUp, eventually, runDecided } from './indexer/fixtures.ts';
 import { isolatedEnv } from './stack/services.ts';
 
 const log = createLogger('e2e-crash');
@@ -65,10 +65,7 @@ async function decided(runId: string): Promise<RunState> {
   const client = es();
   const store = createRunStore(client, services().indexPrefix);
   try {
-    return await eventually(async () => {
-      const s = await store.get(runId).catch(() => null);
-      return s && s.status !== 'indexing' ? s : undefined;
-    }, `run ${runId} decided`);
+    return await runDecided(store, runId);
   } finally {
     await client.close();
   }

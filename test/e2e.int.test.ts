@@ -21,7 +21,7 @@ import { tracePage } from '../indexer/trace.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { expectedPageIds } from './producer/helpers.ts';
-import { cleanUp, eventually } from './indexer/fixtures.ts';
+import { cleanUp, runDecided } from './indexer/fixtures.ts';
 import { isolatedEnv } from './stack/services.ts';
 
 const log = createLogger('e2e');
@@ -44,14 +44,7 @@ async function pullAndWait(): Promise<{ runId: string; index: string }> {
 async function waitLive(runId: string): Promise<{ runId: string; index: string }> {
   const client = es();
   const store = createRunStore(client, services().indexPrefix);
-  const state = await eventually(
-    async () => {
-      const s = await store.get(runId).catch(() => null);
-      return s && s.status !== 'indexing' ? s : undefined;
-    },
-    `run ${runId} to be decided`,
-    120_000,
-  );
+  const state = await runDecided(store, runId, 120_000);
   await client.close();
   expect(state.status, state.reason ?? '').toBe('flipped');
   return { runId, index: state.index };

@@ -8,6 +8,8 @@ import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';
 import type { HtmlPage, HtmlPageEvent, RunMarker, RunMarkerKind } from '../../schemas/index.ts';
+import type { RunState } from '../../indexer/completion.ts';
+import type { RunStore } from '../../indexer/run-state.ts';
 
 export function page(id: string, overrides: Partial<HtmlPage> = {}): HtmlPage {
   return {
@@ -190,6 +192,18 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** Waits until the indexer has decided a run (any status but indexing) and returns its state. */
+export function runDecided(store: RunStore, runId: string, timeoutMs = 60_000): Promise<RunState> {
+  return eventually(
+    async () => {
+      const state = await store.get(runId).catch(() => null);
+      return state && state.status !== 'indexing' ? state : undefined;
+    },
+    `run ${runId} decided`,
+    timeoutMs,
+  );
 }
 
 /** Deletes a test's topics, indices and index template. */

@@ -17,6 +17,7 @@ import {
   pages,
   type HtmlTopicWriter,
   type TestRun,
+  runDecided,
 } from './fixtures.ts';
 
 const cfg = indexerConfig(
@@ -31,11 +32,7 @@ const log = createLogger('test-indexer');
 let indexer: IndexerHandle;
 let topic: HtmlTopicWriter;
 
-const decided = (run: TestRun) =>
-  eventually(async () => {
-    const state = await store.get(run.runId).catch(() => null);
-    return state && state.status !== 'indexing' ? state : undefined;
-  }, `run ${run.runId} decided`);
+const decided = (run: TestRun) => runDecided(store, run.runId);
 
 async function aliasPages(): Promise<Map<string, { title: string; runId: string }>> {
   await es.indices.refresh({ index: alias });

@@ -8,7 +8,15 @@ import { indexerConfig } from '../../indexer/config.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
 import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import { cleanUp, eventually, openHtmlTopic, pages, type HtmlTopicWriter, type TestRun } from './fixtures.ts';
+import {
+  cleanUp,
+  eventually,
+  openHtmlTopic,
+  pages,
+  type HtmlTopicWriter,
+  type TestRun,
+  runDecided,
+} from './fixtures.ts';
 
 const cfg = indexerConfig(
   isolatedEnv('indexer-stale', {
@@ -25,11 +33,7 @@ const log = createLogger('test-indexer');
 let indexer: IndexerHandle;
 let topic: HtmlTopicWriter;
 
-const decided = (run: TestRun) =>
-  eventually(async () => {
-    const state = await store.get(run.runId).catch(() => null);
-    return state && state.status !== 'indexing' ? state : undefined;
-  }, `run ${run.runId} decided`);
+const decided = (run: TestRun) => runDecided(store, run.runId);
 const aliasIndices = async () => Object.keys(await es.indices.getAlias({ name: alias }));
 
 beforeAll(async () => {

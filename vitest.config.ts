@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Kafka, schema registry and Elasticsearch that test/stack/global-setup.ts finds or starts.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/summary-reporter.ts'],
     projects: [
       {
         test: {

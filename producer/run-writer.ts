@@ -50,7 +50,6 @@ export interface RunWriter {
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
   forward(batch: HtmlPageEvent[]): Sending;
   /** END on every partition and the SUCCEEDED record. Call only once every send is acknowledged. */
-  /** END on every partition and the SUCCEEDED record. Call only once every `pages()` has resolved. */
   end(http: HttpCounts): Promise<Run>;
   /** ABORT on every partition and the FAILED record. */
   abort(reason: string, http: HttpCounts): Promise<Run>;

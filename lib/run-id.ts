@@ -8,12 +8,6 @@ export function newRunId(now = Date.now()): string {
   return next(now);
 }
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-export function isRunId(value: string): boolean {
-  return ULID.test(value);
-}
-
 /** Run ids compare in time order. */
 export function isNewerRun(a: string, b: string): boolean {
   return a > b;

@@ -2,6 +2,7 @@
 // pages topics. Replay and page tracing both start here.
 import type { Kafka } from './kafka.ts';
 import type { Codecs } from './registry.ts';
+import { isNewerRun } from './run-id.ts';
 import { scanTopic } from './topic-scan.ts';
 import type { Run } from '../schemas/index.ts';
 
@@ -17,9 +18,10 @@ export async function readRuns(kafka: Kafka, codecs: Codecs): Promise<Map<string
 
 /** The newest run of a source (run ids sort by time), if the runs topic holds one. */
 export function newestRunOf(runs: Map<string, Run>, sourceId: string): Run | undefined {
-  return [...runs.values()]
-    .filter((r) => r.sourceId === sourceId)
-    .sort((a, b) => (a.runId < b.runId ? 1 : -1))[0];
+  let newest: Run | undefined;
+  for (const run of runs.values())
+    if (run.sourceId === sourceId && (!newest || isNewerRun(run.runId, newest.runId))) newest = run;
+  return newest;
 }
 
 /** Where a run's records start on each partition of `topic`. */

@@ -3,7 +3,7 @@
 // pagesInPartition and pagesTotal) or ABORT. Reusable by end-to-end tests.
 import type { ServicesConfig } from '../../lib/config.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
-import { createKafka, ensureTopics, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { createKafka, ensureTopics, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';
@@ -57,13 +57,6 @@ export interface HtmlTopicWriter {
   ): Promise<TestRun>;
   close(): Promise<void>;
 }
-
-// Stable key → partition (any stable mapping keeps one page on one partition).
-const partitionOf = (key: string, n: number) => {
-  let h = 2166136261;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
-  return (h >>> 0) % n;
-};
 
 export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWriter> {
   const kafka: Kafka = createKafka(cfg, 'test-html-writer', createLogger('test-html-writer'));

@@ -1,6 +1,6 @@
 // Feeding and reading the transformer's topics on the real stack: raw runs written as the producer
 // writes them (START on every partition, pages keyed by id, END with counts), topics read back in order.
-import { CompressionTypes, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { CompressionTypes, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
 import type { Codec } from '../../lib/registry.ts';
 import type { RawPage, RawPageEvent, RunMarker, RunMarkerKind, Space } from '../../schemas/index.ts';
 
@@ -22,7 +22,7 @@ export function rawPage(id: string, body: string, space: Space = ENG, over: Part
   };
 }
 
-/** Writes one run to the raw topic in parts, as the producer would; page p goes to partition id % partitions. */
+/** Writes one run to the raw topic in parts, as the producer would (each page on its key's partition). */
 export function rawRunWriter(
   producer: Producer,
   codec: Codec<RawPageEvent>,
@@ -80,8 +80,6 @@ export function rawRunWriter(
       ),
   };
 }
-
-export const partitionOf = (pageId: string, partitions: number): number => Number(pageId) % partitions;
 
 export interface Read<T> {
   partition: number;

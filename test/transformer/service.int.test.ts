@@ -3,14 +3,14 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, ensureTopics, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { createKafka, ensureTopics, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';
 import type { HtmlPageEvent, RawPage, Space } from '../../schemas/index.ts';
 import { startTransformer, transformerConfig, type TransformerConfig } from '../../transformer/service.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import { ENG, partitionOf, rawPage, rawRunWriter, readUntil, type Read } from './service-helpers.ts';
+import { ENG, rawPage, rawRunWriter, readUntil, type Read } from './service-helpers.ts';
 
 const log = createLogger('test', { test: 'transformer-service' });
 log.level = 'warn';

@@ -1,5 +1,4 @@
 // `indexer` (the long-running service) and the `ops` group (runs, rollback, release).
-import { errors } from '@elastic/elasticsearch';
 import type { Command } from 'commander';
 import { action } from '../lib/cli.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
@@ -7,6 +6,7 @@ import { ExitCode, UserError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from './config.ts';
 import { formatRuns, listRuns, release, rollback } from './ops.ts';
+import { isUnreachable } from './retry.ts';
 import { startIndexer } from './service.ts';
 
 /** The `ops` command group, created once: other areas add their subcommands to it. */
@@ -34,11 +34,7 @@ const withEs = async (
 
 /** Elasticsearch or Kafka down: say where we looked and what to do, instead of a stack trace. */
 async function unreachable(cfg: ReturnType<typeof indexerConfig>, err: unknown): Promise<unknown> {
-  if (
-    err instanceof errors.ConnectionError ||
-    err instanceof errors.NoLivingConnectionsError ||
-    err instanceof errors.TimeoutError
-  )
+  if (isUnreachable(err))
     return new UserError(
       `Elasticsearch is not reachable at ${cfg.services.elasticsearchUrl}: ${err.message}`,
       {

@@ -7,13 +7,18 @@ export function isRetryableStatus(status: number | undefined): boolean {
   return status === 429 || (status !== undefined && status >= 500);
 }
 
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof errors.ResponseError) return isRetryableStatus(err.meta.statusCode);
+/** No answer at all: Elasticsearch is down, unreachable or too slow (not a refusal). */
+export function isUnreachable(err: unknown): err is Error {
   return (
     err instanceof errors.ConnectionError ||
     err instanceof errors.TimeoutError ||
     err instanceof errors.NoLivingConnectionsError
   );
+}
+
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof errors.ResponseError) return isRetryableStatus(err.meta.statusCode);
+  return isUnreachable(err);
 }
 
 /** Exponential backoff with full jitter, capped. */

@@ -5,6 +5,7 @@ import { errors, type estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { Visibility } from '../schemas/index.ts';
+import { isRetryable } from './retry.ts';
 import { aliasName } from './template.ts';
 
 /** `customer`: public pages only. `agent`: internal and public pages. */
@@ -166,17 +167,6 @@ export function toResult(hit: PageHit): SearchResult {
 /** Per search: fail fast rather than keep the AI waiting on the client's long bulk-friendly defaults. */
 const requestOptions = { requestTimeout: 10_000, maxRetries: 1 };
 
-function unavailable(err: unknown): boolean {
-  if (
-    err instanceof errors.ConnectionError ||
-    err instanceof errors.TimeoutError ||
-    err instanceof errors.NoLivingConnectionsError
-  )
-    return true;
-  const status = err instanceof errors.ResponseError ? err.statusCode : undefined;
-  return status === 429 || (status !== undefined && status >= 500);
-}
-
 /** Searches one alias (the name must be an alias: not a run index, not the runs index). */
 export async function searchAlias(
   es: Elasticsearch,
@@ -206,7 +196,8 @@ export async function searchAlias(
     if (err instanceof SearchError) throw err;
     // The alias left between the two calls (source removed): same answer as no alias at all.
     if (err instanceof errors.ResponseError && err.statusCode === 404) throw notFound();
-    if (unavailable(err))
+    // Overloaded or away (what the indexer waits out): the AI may retry.
+    if (isRetryable(err))
       throw new SearchError(
         503,
         `Elasticsearch is unavailable: ${(err as Error).message}`,

@@ -1,6 +1,6 @@
 // Who may see a page, derived from its space. Personal spaces are internal (agent-facing only);
 // anything that cannot be shown to be non-personal is internal too: a wrong "public" leaks.
-export type Visibility = 'internal' | 'public';
+import type { Visibility } from '../schemas/index.ts';
 
 export interface SpaceRef {
   key: string;

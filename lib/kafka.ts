@@ -87,27 +87,35 @@ export function topicSpecs(cfg: ServicesConfig): ITopicConfig[] {
   ];
 }
 
-/** Creates the product's topics when missing; existing topics are left as they are. */
-export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<void> {
+/**
+ * Creates the product's topics when missing (existing topics are left as they are) and returns the pages
+ * topics' partition count. The first thing every service asks Kafka, so an unreachable Kafka is reported here.
+ */
+export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<number> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = topicSpecs(cfg).filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
-    const [raw, html] = (
-      await admin.fetchTopicMetadata({ topics: [cfg.topics.rawPages, cfg.topics.htmlPages] })
-    ).topics;
-    if (raw && html && raw.partitions.length !== html.partitions.length) {
-      throw new UserError(
-        `Topics ${raw.name} (${raw.partitions.length} partitions) and ${html.name} (${html.partitions.length}) differ in partition count`,
-        {
-          hint: 'The transformer writes raw partition p to HTML partition p: give both topics the same partition count.',
-        },
-      );
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = topicSpecs(cfg).filter((t) => !existing.has(t.topic));
+      if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+      const [raw, html] = (
+        await admin.fetchTopicMetadata({ topics: [cfg.topics.rawPages, cfg.topics.htmlPages] })
+      ).topics;
+      if (raw && html && raw.partitions.length !== html.partitions.length) {
+        throw new UserError(
+          `Topics ${raw.name} (${raw.partitions.length} partitions) and ${html.name} (${html.partitions.length}) differ in partition count`,
+          {
+            hint: 'The transformer writes raw partition p to HTML partition p: give both topics the same partition count.',
+          },
+        );
+      }
+      return raw!.partitions.length;
+    } finally {
+      await admin.disconnect();
     }
-  } finally {
-    await admin.disconnect();
+  } catch (err) {
+    throw err instanceof UserError ? err : kafkaUnavailable(cfg, err);
   }
 }
 

@@ -30,13 +30,11 @@ export async function replayRun(
 ): Promise<ReplaySummary> {
   const started = Date.now();
   const kafka = createKafka(cfg, 'replay', opts.log);
+  await ensureTopics(kafka, cfg);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  try {
-    await ensureTopics(kafka, cfg);
-    await producer.connect();
-  } catch (err) {
+  await producer.connect().catch((err: unknown) => {
     throw kafkaUnavailable(cfg, err);
-  }
+  });
   try {
     const codecs = await createCodecs(cfg);
     const original = (await readRuns(kafka, codecs)).get(opts.runId);

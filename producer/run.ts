@@ -2,7 +2,6 @@
 // Kafka (a bounded number of spaces at once, one unacknowledged send per space), then close the run.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
 import { createKafka, ensureTopics, kafkaUnavailable, type Kafka } from '../lib/kafka.ts';
-import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
@@ -43,19 +42,14 @@ export interface RunOptions {
 
 async function connect(cfg: ProducerConfig, log: Logger) {
   const kafka: Kafka = createKafka(cfg.services, 'producer', log);
+  const partitions = await ensureTopics(kafka, cfg.services);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const unreachable = (err: unknown): never => {
-    throw err instanceof UserError ? err : kafkaUnavailable(cfg.services, err);
-  };
   try {
-    await ensureTopics(kafka, cfg.services).catch(unreachable);
-    await producer.connect().catch(unreachable);
+    await producer.connect().catch((err: unknown) => {
+      throw kafkaUnavailable(cfg.services, err);
+    });
     const codecs = await createCodecs(cfg.services);
-    const admin = kafka.admin();
-    await admin.connect();
-    const [raw] = (await admin.fetchTopicMetadata({ topics: [cfg.services.topics.rawPages] })).topics;
-    await admin.disconnect();
-    return { producer, codecs, partitions: raw!.partitions.length };
+    return { producer, codecs, partitions };
   } catch (err) {
     await producer.disconnect().catch(() => {}); // an open producer would keep the process alive
     throw err;

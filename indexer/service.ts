@@ -214,7 +214,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   const eachBatch = async (payload: EachBatchPayload) => {
     const { batch } = payload;
     heartbeat = payload.heartbeat;
-    const touched = new Set<string>();
+    const marked = new Set<string>();
     let pending: HtmlPageEvent[] = [];
     let last: string | null = null;
     for (const message of batch.messages) {
@@ -225,7 +225,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
         await indexEvents(pending);
         pending = [];
         await recordMarker(event as HtmlPageEvent & { marker: RunMarker });
-        touched.add(event.runId);
+        marked.add(event.runId);
       } else pending.push(event);
       last = message.offset;
     }
@@ -236,8 +236,8 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
       await payload.commitOffsetsIfNecessary();
     }
     m.lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-    // Finalize: runs whose END may just have completed (a crash before this is caught by recover()).
-    for (const runId of touched) await finalizer.finalize(runId);
+    // Finalize: runs a marker of this batch may just have completed (a crash before this is caught by recover()).
+    for (const runId of marked) await finalizer.finalize(runId);
   };
 
   await consumer.connect();

@@ -62,7 +62,7 @@ export function createKafka(cfg: ServicesConfig, clientId: string, log: Logger):
 }
 
 /** Topic layout: pages topics share a partition count so the transformer can keep partition p → p. */
-export function topicSpecs(cfg: ServicesConfig): ITopicConfig[] {
+function topicSpecs(cfg: ServicesConfig): ITopicConfig[] {
   const retentionMs = String(cfg.rawRetentionHours * 3_600_000);
   const pages = (topic: string, retention: string): ITopicConfig => ({
     topic,

@@ -20,11 +20,7 @@ interface TopicValues {
   runs: Run;
 }
 
-export function createRegistry(cfg: ServicesConfig): SchemaRegistry {
-  return new SchemaRegistry({ host: cfg.schemaRegistryUrl, retry: { retries: 5 } });
-}
-
-export async function createCodec<K extends TopicKind>(
+async function createCodec<K extends TopicKind>(
   registry: SchemaRegistry,
   cfg: ServicesConfig,
   kind: K,
@@ -55,7 +51,8 @@ export async function createCodec<K extends TopicKind>(
 }
 
 /** All four topics' codecs at once. */
-export async function createCodecs(cfg: ServicesConfig, registry = createRegistry(cfg)) {
+export async function createCodecs(cfg: ServicesConfig) {
+  const registry = new SchemaRegistry({ host: cfg.schemaRegistryUrl, retry: { retries: 5 } });
   const [rawPages, htmlPages, deadLetter, runs] = await Promise.all([
     createCodec(registry, cfg, 'rawPages'),
     createCodec(registry, cfg, 'htmlPages'),

@@ -72,10 +72,9 @@ export async function replayRun(
     log.info({ from: opts.from, topic }, 'replay started');
     let ended = 0;
     try {
-      const codec = opts.from === 'raw' ? codecs.rawPages : codecs.htmlPages;
       const { exhausted } = await scanTopic<RawPageEvent | HtmlPageEvent>(
         kafka,
-        codec as typeof codecs.rawPages & typeof codecs.htmlPages,
+        codecs[target],
         async (records) => {
           const mine = records.map((r) => r.value).filter((e) => e.runId === original.runId);
           const pages = mine.filter((e) => !e.marker);

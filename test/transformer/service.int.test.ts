@@ -72,6 +72,26 @@ function expectRunInOrder(records: Read<HtmlPageEvent>[], pageIds: string[], par
   }
 }
 
+/** A new run of source `acme` written to the stack's raw topic. */
+const newRawRun = (s: Stack) =>
+  rawRunWriter(s.producer, s.codecs.rawPages, {
+    runId: newRunId(),
+    sourceId: 'acme',
+    partitions: s.cfg.partitions,
+  });
+
+/** The group's committed offset on every raw partition is the partition's end: nothing left to redo. */
+async function expectAllCommitted(s: Stack): Promise<void> {
+  const admin = s.kafka.admin();
+  await admin.connect();
+  const [committed] = await admin.fetchOffsets({ groupId: s.cfg.groupId, topics: [s.cfg.topics.rawPages] });
+  const ends = await admin.fetchTopicOffsets(s.cfg.topics.rawPages);
+  await admin.disconnect();
+  expect(committed!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(
+    ends.map((p) => [p.partition, p.high]).sort(),
+  );
+}
+
 /** `npm run transformer` as its own process, once its /healthz and /metrics are listening. */
 async function spawnTransformer(s: Stack) {
   const child = spawn(
@@ -211,11 +231,7 @@ describe('transformer service', () => {
   it('stopped after part of a run and started again, commits what it wrote and loses nothing', async () => {
     const s = await stack('xf-stop');
     const P = s.cfg.partitions;
-    const raw = rawRunWriter(s.producer, s.codecs.rawPages, {
-      runId: newRunId(),
-      sourceId: 'acme',
-      partitions: P,
-    });
+    const raw = newRawRun(s);
     const first = ids(1000, 150);
     const second = ids(1150, 150);
     await raw.start();
@@ -226,14 +242,7 @@ describe('transformer service', () => {
     await a.stop();
 
     // Stopping committed every raw offset whose output was acknowledged: here, all of them.
-    const admin = s.kafka.admin();
-    await admin.connect();
-    const [committed] = await admin.fetchOffsets({ groupId: s.cfg.groupId, topics: [s.cfg.topics.rawPages] });
-    const ends = await admin.fetchTopicOffsets(s.cfg.topics.rawPages);
-    await admin.disconnect();
-    expect(committed!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(
-      ends.map((p) => [p.partition, p.high]).sort(),
-    );
+    await expectAllCommitted(s);
 
     await raw.pages(second.map((id) => rawPage(id, body(id))));
     await raw.end();
@@ -246,11 +255,7 @@ describe('transformer service', () => {
   it('killed mid-run (SIGKILL) and started again, loses nothing: every page, markers after pages', async () => {
     const s = await stack('xf-kill');
     const P = s.cfg.partitions;
-    const raw = rawRunWriter(s.producer, s.codecs.rawPages, {
-      runId: newRunId(),
-      sourceId: 'acme',
-      partitions: P,
-    });
+    const raw = newRawRun(s);
     const pageIds = ids(5000, 600);
     await raw.start();
     await raw.pages(pageIds.slice(0, 400).map((id) => rawPage(id, body(id).repeat(40))));
@@ -275,11 +280,7 @@ describe('transformer service', () => {
   it('on SIGTERM finishes its batch, commits and exits 0', async () => {
     const s = await stack('xf-term');
     const P = s.cfg.partitions;
-    const raw = rawRunWriter(s.producer, s.codecs.rawPages, {
-      runId: newRunId(),
-      sourceId: 'acme',
-      partitions: P,
-    });
+    const raw = newRawRun(s);
     const pageIds = ids(7000, 60);
     await raw.start();
     await raw.pages(pageIds.map((id) => rawPage(id, body(id))));
@@ -291,14 +292,6 @@ describe('transformer service', () => {
     expect(await child.exited).toEqual({ code: 0, signal: null });
     expect(child.lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toContain('transformer: stopped');
     expectRunInOrder(records, pageIds, P);
-
-    const admin = s.kafka.admin();
-    await admin.connect();
-    const [committed] = await admin.fetchOffsets({ groupId: s.cfg.groupId, topics: [s.cfg.topics.rawPages] });
-    const ends = await admin.fetchTopicOffsets(s.cfg.topics.rawPages);
-    await admin.disconnect();
-    expect(committed!.partitions.map((p) => [p.partition, p.offset]).sort()).toEqual(
-      ends.map((p) => [p.partition, p.high]).sort(),
-    );
+    await expectAllCommitted(s);
   });
 });

@@ -5,10 +5,13 @@ import type { Logger } from '../lib/log.ts';
 import type { ProducerConfig } from './config.ts';
 import { createConfluenceClient, explainFailure } from './confluence-client.ts';
 
+/** Spaces asked for: one listing page is proof enough; a full page means there are probably more. */
+export const SPACES_LISTED = 25;
+
 export interface CheckResult {
   siteUrl: string;
   email: string;
-  /** Spaces on the first listing page (up to 25). */
+  /** Spaces on the first listing page (up to SPACES_LISTED). */
   spacesSeen: number;
   /** A space whose pages were readable, when one had any. */
   pagesReadableIn: string | null;
@@ -24,7 +27,7 @@ export async function checkAccess(cfg: ProducerConfig, log: Logger): Promise<Che
     log,
   });
   try {
-    const { body } = await client.getJson('/wiki/api/v2/spaces?limit=25');
+    const { body } = await client.getJson(`/wiki/api/v2/spaces?limit=${SPACES_LISTED}`);
     const listed = (body as { results?: { id: string; key: string }[] }).results ?? [];
     if (listed.length === 0) {
       throw new UserError(`${cfg.email} signed in to ${cfg.siteUrl} but can read no Confluence space`, {

@@ -6,7 +6,7 @@ import { action, interactive } from '../lib/cli.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { startService } from '../lib/service.ts';
-import { checkAccess } from './check.ts';
+import { checkAccess, SPACES_LISTED } from './check.ts';
 import { parseEvery, producerConfig, type ProducerConfig } from './config.ts';
 import { runPull, type RunSummary } from './run.ts';
 import { nextSlot } from './schedule.ts';
@@ -151,7 +151,7 @@ export function registerProducer(program: Command): void {
         const r = await checkAccess(cfg, createLogger('producer', { sourceId: cfg.sourceId }));
         process.stdout.write(
           `ok: ${r.email} can read Confluence at ${r.siteUrl} (source id ${cfg.sourceId}): ` +
-            `${r.spacesSeen}${r.spacesSeen === 25 ? '+' : ''} spaces, ` +
+            `${r.spacesSeen}${r.spacesSeen === SPACES_LISTED ? '+' : ''} spaces, ` +
             (r.pagesReadableIn
               ? `pages readable in space ${r.pagesReadableIn}\n`
               : 'no pages in the first spaces\n'),

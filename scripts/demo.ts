@@ -18,12 +18,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 async function livePageIds(es: Elasticsearch, alias: string): Promise<string[]> {
   if (!(await es.indices.existsAlias({ name: alias }))) return [];
-  const res = await es.search<{ pageId: string }>({
-    index: alias,
-    size: 10_000,
-    _source: ['pageId'],
-    sort: ['_doc'],
-  });
+  const res = await es.search({ index: alias, size: 10_000, _source: false, sort: ['_doc'] });
   return res.hits.hits.map((h) => h._id!);
 }
 

@@ -4,8 +4,7 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
-import { UserError } from '../lib/errors.ts';
-import { createKafka, ensureTopics, kafkaUnavailable, type EachBatchPayload } from '../lib/kafka.ts';
+import { createKafka, ensureTopics, type EachBatchPayload } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { startService } from '../lib/service.ts';
@@ -114,7 +113,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   } catch (err) {
     // Close the health server and clients too, or the failed process would stay up.
     await close('stop');
-    throw err instanceof UserError ? err : kafkaUnavailable(cfg.services, err);
+    throw err;
   }
   const codecs = await createCodecs(cfg.services);
 

@@ -3,14 +3,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
-import { UserError } from '../lib/errors.ts';
-import {
-  CompressionTypes,
-  createKafka,
-  ensureTopics,
-  kafkaUnavailable,
-  type EachBatchPayload,
-} from '../lib/kafka.ts';
+import { CompressionTypes, createKafka, ensureTopics, type EachBatchPayload } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs, isRegistryUnavailable } from '../lib/registry.ts';
 import { ConversionError } from './convert.ts';
@@ -79,11 +72,7 @@ export async function startTransformer(
   const metrics = opts.metrics ?? new Registry();
   const m = createMetrics(metrics);
   const kafka = createKafka(cfg, 'transformer', log);
-  try {
-    await ensureTopics(kafka, cfg);
-  } catch (err) {
-    throw err instanceof UserError ? err : kafkaUnavailable(cfg, err);
-  }
+  await ensureTopics(kafka, cfg);
   const codecs = await createCodecs(cfg);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   const consumer = kafka.consumer({

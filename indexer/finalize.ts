@@ -32,8 +32,6 @@ export interface FinalizerDeps {
   onOutcome?(outcome: Outcome): void;
 }
 
-export type Finalizer = ReturnType<typeof createFinalizer>;
-
 export function createFinalizer(d: FinalizerDeps) {
   const prefix = d.cfg.services.indexPrefix;
   // One decision at a time per source: two partitions' ENDs arriving together must not flip twice.

@@ -26,7 +26,7 @@ interface SearchFlags {
   host?: string;
 }
 
-export function formatResults(r: SearchResponse): string {
+function formatResults(r: SearchResponse): string {
   if (r.results.length === 0) return `no results for "${r.q}" in ${r.alias} (audience ${r.audience})\n`;
   return r.results
     .map(

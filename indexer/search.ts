@@ -72,7 +72,7 @@ export function parseSource(value: unknown): string {
 }
 
 /** The filter clauses an audience adds. Exhaustive: an audience not listed here throws. */
-export function visibilityFilter(audience: Audience): estypes.QueryDslQueryContainer[] {
+function visibilityFilter(audience: Audience): estypes.QueryDslQueryContainer[] {
   switch (audience) {
     case 'customer':
       return [{ term: { visibility: 'public' satisfies Visibility } }];

@@ -36,7 +36,7 @@ export interface FaultTarget {
   listingSpaceIds: number[];
 }
 
-export function isFaultKind(s: string): s is FaultKind {
+function isFaultKind(s: string): s is FaultKind {
   return (FAULT_KINDS as readonly string[]).includes(s);
 }
 

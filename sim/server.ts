@@ -8,9 +8,9 @@ import { unit } from './rng.ts';
 import { handleV1, v1Error, v1ListingSpaceIds } from './v1.ts';
 import { handleV2, v2Error, v2ListingSpaceIds } from './v2.ts';
 
-export const ADMIN_PREFIX = '/__sim/';
+const ADMIN_PREFIX = '/__sim/';
 /** What an `absurd-retry-after` fault asks the client to wait: a year. */
-export const ABSURD_RETRY_AFTER_S = 31_536_000;
+const ABSURD_RETRY_AFTER_S = 31_536_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -64,7 +64,7 @@ function renderBody(state: SimState, page: Page, format: BodyFormat | undefined)
   return {}; // rendered views are not simulated; without body-format Confluence sends {} too
 }
 
-export function renderPage(state: SimState, page: Page, format?: BodyFormat): Record<string, unknown> {
+function renderPage(state: SimState, page: Page, format?: BodyFormat): Record<string, unknown> {
   const space = state.spaceOf(page);
   return {
     id: String(page.id),

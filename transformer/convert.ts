@@ -27,7 +27,7 @@ export class ConversionError extends Error {
 }
 
 /** Far above Confluence's own page size limit; beyond it a body is not a page. */
-export const MAX_STORAGE_CHARS = 64 * 1024 * 1024;
+const MAX_STORAGE_CHARS = 64 * 1024 * 1024;
 
 const HANDLERS: ReadonlyMap<string, Handler> = new Map(
   Object.entries({ ...HTML_HANDLERS, ...CONFLUENCE_HANDLERS }),

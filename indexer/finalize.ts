@@ -45,6 +45,15 @@ export function createFinalizer(d: FinalizerDeps) {
     return next;
   };
 
+  const retain = (sourceId: string, log: Logger) =>
+    applyRetention(d.es, d.store, {
+      prefix,
+      sourceId,
+      keepPrevious: d.cfg.keepPrevious,
+      log,
+      guard: d.guard,
+    });
+
   const decided = async (
     run: RunState,
     status: RunState['status'],
@@ -144,13 +153,7 @@ export function createFinalizer(d: FinalizerDeps) {
           flippedAt,
         });
         // The index the alias just left is kept (keepPrevious ≥ 1): in-flight queries finish on it.
-        await applyRetention(d.es, d.store, {
-          prefix,
-          sourceId: run.sourceId,
-          keepPrevious: d.cfg.keepPrevious,
-          log,
-          guard: d.guard,
-        });
+        await retain(run.sourceId, log);
         return done;
       }
     }
@@ -196,15 +199,7 @@ export function createFinalizer(d: FinalizerDeps) {
         if (late) await serialized(run.sourceId, () => decided(run, 'superseded', late));
       }
       for (const sourceId of new Set(runs.map((r) => r.sourceId)))
-        await serialized(sourceId, () =>
-          applyRetention(d.es, d.store, {
-            prefix,
-            sourceId,
-            keepPrevious: d.cfg.keepPrevious,
-            log: d.log,
-            guard: d.guard,
-          }),
-        );
+        await serialized(sourceId, () => retain(sourceId, d.log));
     },
   };
 }

@@ -9,7 +9,7 @@ import type { HtmlPageEvent, RunMarker } from '../schemas/index.ts';
 import type { BulkItem } from './bulk.ts';
 import { direct, type Guard } from './retry.ts';
 import type { RunMarkers, RunState } from './completion.ts';
-import { runIndexName, runsIndexName } from './template.ts';
+import { runIndexName, runsIndexName, ignoreAlreadyExists } from './template.ts';
 
 export type FailureStage = 'convert' | 'index';
 
@@ -61,9 +61,8 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
               },
             },
           })
-          .catch((err: { body?: { error?: { type?: string } } }) => {
-            if (err.body?.error?.type !== 'resource_already_exists_exception') throw err;
-          }),
+          // Another indexer created it since the check.
+          .catch(ignoreAlreadyExists),
       );
     },
 

@@ -60,16 +60,15 @@ export async function ensureTemplate(es: Elasticsearch, cfg: IndexerConfig): Pro
 
 /** Initialize: the run's index, tuned for bulk loading (no refresh, no replicas) until finalize. */
 export async function createRunIndex(es: Elasticsearch, index: string): Promise<void> {
-  try {
-    await es.indices.create({ index, settings: { refresh_interval: '-1', number_of_replicas: 0 } });
-  } catch (err) {
-    // A redelivered START, or a restart: the index is already there.
-    if (
-      (err as { body?: { error?: { type?: string } } }).body?.error?.type !==
-      'resource_already_exists_exception'
-    )
-      throw err;
-  }
+  // A redelivered START, or a restart: the index is already there.
+  await es.indices
+    .create({ index, settings: { refresh_interval: '-1', number_of_replicas: 0 } })
+    .catch(ignoreAlreadyExists);
+}
+
+/** For `.catch` on an index creation: an index that already exists is what was wanted. */
+export function ignoreAlreadyExists(err: { body?: { error?: { type?: string } } }): void {
+  if (err.body?.error?.type !== 'resource_already_exists_exception') throw err;
 }
 
 /** Before a run can go live: searchable refreshes and the configured replicas, then a fresh view. */

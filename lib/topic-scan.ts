@@ -34,75 +34,76 @@ export async function scanTopic<T>(
   const topic = codec.topic;
   const admin = kafka.admin();
   await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  const from = new Map<number, bigint>();
-  const until = new Map<number, bigint>();
-  for (const o of offsets) {
-    const start = BigInt(starts?.get(o.partition) ?? o.low);
-    if (starts && !starts.has(o.partition)) continue;
-    if (start < BigInt(o.high)) {
-      from.set(o.partition, start);
-      until.set(o.partition, BigInt(o.high));
-    }
-  }
-  const exhausted: number[] = [];
-  if (from.size === 0) {
-    await admin.disconnect();
-    return { exhausted };
-  }
-  const groupId = `scan-${topic}-${randomBytes(6).toString('hex')}`;
-  const consumer = kafka.consumer({
-    groupId,
-    maxBytes: 64 * 1024 * 1024,
-    maxBytesPerPartition: 32 * 1024 * 1024,
-  });
-  const open = new Set(from.keys());
-  let finish!: () => void;
-  let fail!: (err: unknown) => void;
-  const finished = new Promise<void>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
+  // Disconnected whatever fails: a connected admin keeps the process alive after the error is reported.
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    void consumer
-      .run({
-        autoCommit: false,
-        eachBatch: async ({ batch, heartbeat }) => {
-          const partition = batch.partition;
-          if (!open.has(partition)) return;
-          const first = from.get(partition)!;
-          const last = until.get(partition)! - 1n;
-          const records: ScanRecord<T>[] = [];
-          for (const m of batch.messages) {
-            const offset = BigInt(m.offset);
-            if (offset < first || offset > last || !m.value) continue;
-            records.push({
-              partition,
-              offset: m.offset,
-              key: m.key?.toString() ?? null,
-              value: await codec.decode(m.value),
-            });
-          }
-          const done = await visit(records, partition);
-          await heartbeat();
-          const reachedEnd = batch.messages.some((m) => BigInt(m.offset) >= last);
-          if (done) open.delete(partition);
-          else if (reachedEnd) {
-            open.delete(partition);
-            exhausted.push(partition);
-          }
-          if (open.size === 0) finish();
-        },
-      })
-      .catch(fail);
-    for (const [partition, offset] of from) consumer.seek({ topic, partition, offset: offset.toString() });
-    await finished;
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const from = new Map<number, bigint>();
+    const until = new Map<number, bigint>();
+    for (const o of offsets) {
+      const start = BigInt(starts?.get(o.partition) ?? o.low);
+      if (starts && !starts.has(o.partition)) continue;
+      if (start < BigInt(o.high)) {
+        from.set(o.partition, start);
+        until.set(o.partition, BigInt(o.high));
+      }
+    }
+    const exhausted: number[] = [];
+    if (from.size === 0) return { exhausted };
+    const groupId = `scan-${topic}-${randomBytes(6).toString('hex')}`;
+    const consumer = kafka.consumer({
+      groupId,
+      maxBytes: 64 * 1024 * 1024,
+      maxBytesPerPartition: 32 * 1024 * 1024,
+    });
+    const open = new Set(from.keys());
+    let finish!: () => void;
+    let fail!: (err: unknown) => void;
+    const finished = new Promise<void>((resolve, reject) => {
+      finish = resolve;
+      fail = reject;
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      void consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch, heartbeat }) => {
+            const partition = batch.partition;
+            if (!open.has(partition)) return;
+            const first = from.get(partition)!;
+            const last = until.get(partition)! - 1n;
+            const records: ScanRecord<T>[] = [];
+            for (const m of batch.messages) {
+              const offset = BigInt(m.offset);
+              if (offset < first || offset > last || !m.value) continue;
+              records.push({
+                partition,
+                offset: m.offset,
+                key: m.key?.toString() ?? null,
+                value: await codec.decode(m.value),
+              });
+            }
+            const done = await visit(records, partition);
+            await heartbeat();
+            const reachedEnd = batch.messages.some((m) => BigInt(m.offset) >= last);
+            if (done) open.delete(partition);
+            else if (reachedEnd) {
+              open.delete(partition);
+              exhausted.push(partition);
+            }
+            if (open.size === 0) finish();
+          },
+        })
+        .catch(fail);
+      for (const [partition, offset] of from) consumer.seek({ topic, partition, offset: offset.toString() });
+      await finished;
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => {});
+    }
+    return { exhausted };
   } finally {
-    await consumer.disconnect();
-    await admin.deleteGroups([groupId]).catch(() => {});
     await admin.disconnect();
   }
-  return { exhausted };
 }

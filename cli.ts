@@ -5,9 +5,9 @@ import { registerSim } from './sim/cli.ts';
 import { registerConvert } from './transformer/cli.ts';
 import { registerProducer } from './producer/cli.ts';
 import { registerTransformer } from './transformer/service-cli.ts';
-import { opsCommand, registerIndexer } from './indexer/cli.ts';
-import { registerSearch } from './indexer/search-cli.ts';
-import { registerReplay } from './producer/replay-cli.ts';
+import { registerIndexer } from './indexer/cli.ts';
+import { registerOps } from './ops/cli.ts';
+import { registerSearch } from './search/cli.ts';
 import { registerDemo } from './scripts/demo.ts';
 import { installCrashHandlers } from './lib/cli.ts';
 
@@ -22,8 +22,7 @@ registerProducer(program);
 registerConvert(program);
 registerTransformer(program);
 registerIndexer(program);
-registerReplay(opsCommand(program));
-registerSearch(opsCommand(program));
+registerSearch(registerOps(program));
 registerDemo(program);
 
 await program.parseAsync(process.argv);

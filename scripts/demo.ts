@@ -62,7 +62,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
     import('../indexer/config.ts'),
     import('../indexer/run-state.ts'),
     import('../indexer/template.ts'),
-    import('../indexer/search.ts'),
+    import('../search/query.ts'),
   ]);
 
   const indexer = indexerConfig();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createLogger } from '../../lib/log.ts';
 import { indexerConfig } from '../../indexer/config.ts';
-import { listRuns, release, rollback } from '../../indexer/ops.ts';
+import { listRuns, release, rollback } from '../../ops/runs.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
 import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
 import type { RunState } from '../../indexer/completion.ts';

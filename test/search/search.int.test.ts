@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { servicesConfig } from '../../lib/config.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createLogger } from '../../lib/log.ts';
-import { registerSearch } from '../../indexer/search-cli.ts';
-import { search, SearchError, type SearchResponse } from '../../indexer/search.ts';
-import { startSearchServer, type SearchServer } from '../../indexer/search-server.ts';
+import { registerSearch } from '../../search/cli.ts';
+import { search, SearchError, type SearchResponse } from '../../search/query.ts';
+import { startSearchServer, type SearchServer } from '../../search/server.ts';
 import { aliasName, pageMappings, type PageDocument } from '../../indexer/template.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import { page } from './fixtures.ts';
+import { page } from '../indexer/fixtures.ts';
 
 const env = isolatedEnv('search');
 const cfg = servicesConfig(env);

@@ -16,7 +16,7 @@ import {
   parseSource,
   search,
   SearchError,
-} from './search.ts';
+} from './query.ts';
 
 export interface SearchServerConfig {
   host: string;

@@ -10,8 +10,8 @@ import {
   SearchError,
   toResult,
   type Audience,
-} from '../../indexer/search.ts';
-import { searchServerConfig } from '../../indexer/search-server.ts';
+} from '../../search/query.ts';
+import { searchServerConfig } from '../../search/server.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
 const boolOf = (audience: Audience) => buildSearchBody({ q: 'reset password', audience }).query!.bool!;

@@ -5,8 +5,8 @@ import { errors, type estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { Visibility } from '../schemas/index.ts';
-import { isRetryable } from './retry.ts';
-import { aliasName } from './template.ts';
+import { isRetryable } from '../indexer/retry.ts';
+import { aliasName } from '../indexer/template.ts';
 
 /** `customer`: public pages only. `agent`: internal and public pages. */
 export const audiences = ['customer', 'agent'] as const;

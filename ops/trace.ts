@@ -9,10 +9,10 @@ import { newestRunOf, readRuns, runStartOffsets } from '../lib/runs.ts';
 import { UserError } from '../lib/errors.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
 import type { Run } from '../schemas/index.ts';
-import { aliasHolders } from './alias.ts';
-import { direct } from './retry.ts';
-import { createRunStore } from './run-state.ts';
-import { aliasName } from './template.ts';
+import { aliasHolders } from '../indexer/alias.ts';
+import { direct } from '../indexer/retry.ts';
+import { createRunStore } from '../indexer/run-state.ts';
+import { aliasName } from '../indexer/template.ts';
 
 export interface TraceStep {
   where: string;

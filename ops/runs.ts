@@ -3,13 +3,13 @@
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { aliasHolders, moveAlias } from './alias.ts';
-import { rollbackTarget, type RunState } from './completion.ts';
-import type { IndexerConfig } from './config.ts';
-import { createFinalizer } from './finalize.ts';
-import { direct } from './retry.ts';
-import { createRunStore } from './run-state.ts';
-import { aliasName } from './template.ts';
+import { aliasHolders, moveAlias } from '../indexer/alias.ts';
+import { rollbackTarget, type RunState } from '../indexer/completion.ts';
+import type { IndexerConfig } from '../indexer/config.ts';
+import { createFinalizer } from '../indexer/finalize.ts';
+import { direct } from '../indexer/retry.ts';
+import { createRunStore } from '../indexer/run-state.ts';
+import { aliasName } from '../indexer/template.ts';
 
 export interface RunRow extends RunState {
   /** The alias points at this run's index now. */

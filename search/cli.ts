@@ -13,8 +13,8 @@ import {
   parseSource,
   search,
   type SearchResponse,
-} from './search.ts';
-import { searchServerConfig, startSearchServer } from './search-server.ts';
+} from './query.ts';
+import { searchServerConfig, startSearchServer } from './server.ts';
 
 interface SearchFlags {
   source?: string;

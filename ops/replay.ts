@@ -11,7 +11,7 @@ import type { ServicesConfig } from '../lib/config.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
 import { readRuns, runStartOffsets } from '../lib/runs.ts';
 import type { HtmlPageEvent, RawPage, RawPageEvent } from '../schemas/index.ts';
-import { createRunWriter } from './run-writer.ts';
+import { createRunWriter } from '../producer/run-writer.ts';
 
 export type ReplaySource = 'raw' | 'html';
 

@@ -1,8 +1,9 @@
-// Producer benchmark: the simulator as its own process (its memory is not ours) with 50 ms latency per
-// request, the real Kafka + registry beside it. Each scenario runs in a fresh child process so its
+// Producer benchmark: the simulator as its own process (its memory is not ours) with its realistic cost
+// model (sim/README.md#cost-model), the real Kafka + registry beside it. Each scenario runs in a fresh child process so its
 // peak RSS is its own. Prints pages/s into Kafka, requests/s and peak RSS; figures go to bench/README.md.
 //
 //   node bench/producer.ts [--pages 20000,100000] [--compression gzip,none] [--spaces 6] [--concurrency 4]
+//                          [--cost realistic|none] [--latency-ms 0]
 //   (each run uses `npm run producer`'s node flags from package.json; BENCH_NODE_FLAGS adds more)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -111,7 +112,8 @@ async function main() {
       compression: { type: 'string', default: 'gzip,none' },
       spaces: { type: 'string', default: '6' },
       concurrency: { type: 'string', default: '4' },
-      'latency-ms': { type: 'string', default: '50' },
+      'latency-ms': { type: 'string', default: '0' },
+      cost: { type: 'string', default: 'realistic' },
       scenario: { type: 'string' },
       'topic-base': { type: 'string' },
     },
@@ -135,6 +137,8 @@ async function main() {
         values.spaces!,
         '--latency-ms',
         values['latency-ms']!,
+        '--cost',
+        values.cost!,
       ],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
     );

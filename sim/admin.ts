@@ -3,10 +3,11 @@
 import { z } from 'zod';
 import type { ApiResponse } from './api.ts';
 import { FAULT_KINDS, type FaultKind, type FaultRates, type FaultRule, type Faults } from './faults.ts';
+import type { CostModel } from './cost.ts';
 import type { Page, Space } from './model.ts';
 import { ConflictError, NotFoundError, type SimState, type User } from './state.ts';
 
-export interface Settings {
+export interface Settings extends CostModel {
   /** Requests per second per credential; 0 = unlimited. */
   rateLimit: number;
   latencyMs: number;
@@ -88,6 +89,9 @@ const schemas = {
     latencyMs: z.number().min(0).optional(),
     jitterMs: z.number().min(0).optional(),
     slowMs: z.number().min(0).optional(),
+    costBaseMs: z.number().min(0).optional(),
+    costPerResultMs: z.number().min(0).optional(),
+    costPerBodyKbMs: z.number().min(0).optional(),
   }),
 };
 

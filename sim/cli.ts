@@ -1,5 +1,6 @@
 // `sim serve`: the simulator as a process. Prints one JSON line when ready, serves until SIGTERM/SIGINT.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { NO_COST, REALISTIC_COST, type CostModel } from './cost.ts';
 import { parseFaultSpec } from './faults.ts';
 import { startSim } from './index.ts';
 
@@ -12,6 +13,15 @@ function int(name: string, min: number) {
   };
 }
 
+function ms(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0)
+      throw new InvalidArgumentError(`${name} must be a number of milliseconds >= 0, e.g. 0.2`);
+    return n;
+  };
+}
+
 function faultSpec(v: string): string {
   try {
     parseFaultSpec(v);
@@ -19,6 +29,17 @@ function faultSpec(v: string): string {
     throw new InvalidArgumentError((err as Error).message);
   }
   return v;
+}
+
+/** The preset named by --cost, with each --cost-* flag given overriding its part. */
+function costOption(o: Record<string, unknown>): CostModel {
+  const preset = o.cost === 'realistic' ? REALISTIC_COST : NO_COST;
+  const part = (name: keyof CostModel) => (typeof o[name] === 'number' ? o[name] : preset[name]);
+  return {
+    costBaseMs: part('costBaseMs'),
+    costPerResultMs: part('costPerResultMs'),
+    costPerBodyKbMs: part('costPerBodyKbMs'),
+  };
 }
 
 export function registerSim(program: Command): void {
@@ -52,6 +73,14 @@ export function registerSim(program: Command): void {
       faultSpec,
     )
     .option('--slow-ms <n>', 'stall of a "slow" fault', int('--slow-ms', 0), 3000)
+    .addOption(
+      new Option('--cost <model>', 'response cost model: realistic (see README) or none')
+        .choices(['none', 'realistic'])
+        .default('none'),
+    )
+    .option('--cost-base-ms <ms>', 'cost model: per request (overrides --cost)', ms('--cost-base-ms'))
+    .option('--cost-per-result-ms <ms>', 'cost model: per listed result', ms('--cost-per-result-ms'))
+    .option('--cost-per-body-kb-ms <ms>', 'cost model: per KB of page body', ms('--cost-per-body-kb-ms'))
     .option('--tls', 'serve HTTPS with a self-signed certificate generated at start')
     .action(async (o: Record<string, unknown>) => {
       const handle = await startSim({
@@ -64,6 +93,7 @@ export function registerSim(program: Command): void {
         jitterMs: o.jitterMs as number,
         rateLimit: o.rateLimit as number,
         slowMs: o.slowMs as number,
+        cost: costOption(o),
         tls: o.tls === true,
         ...(typeof o.faults === 'string' ? { faults: o.faults } : {}),
       });

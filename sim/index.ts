@@ -3,6 +3,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SimAdmin, type Settings } from './admin.ts';
+import { NO_COST, REALISTIC_COST, type CostModel } from './cost.ts';
 import { Faults, parseFaultSpec, type FaultRates } from './faults.ts';
 import { generateSite } from './model.ts';
 import { createHandler } from './server.ts';
@@ -10,6 +11,7 @@ import { SimState, type User } from './state.ts';
 import { selfSignedCert } from './tls.ts';
 
 export { SimAdmin, type FaultInput, type PageInfo, type Settings, type SpaceInfo } from './admin.ts';
+export { NO_COST, REALISTIC_COST, responseCostMs, type CostModel } from './cost.ts';
 export { bodySize, generateBody, isHostile } from './content.ts';
 export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRates, type FaultRule } from './faults.ts';
 export { generateSite, pageWebui, type Page, type Site, type Space } from './model.ts';
@@ -29,6 +31,11 @@ export interface SimOptions {
   /** Random fault rates, as an object or a `500=0.01,reset=0.002` spec. */
   faults?: FaultRates | string;
   slowMs?: number;
+  /**
+   * What a response costs to serve beyond `latencyMs` (sim/cost.ts): 'realistic' for the documented
+   * defaults, or the parts, each overriding the preset. Default: none.
+   */
+  cost?: 'realistic' | 'none' | Partial<CostModel>;
   tls?: boolean;
   /** Replaces the default users (see DEFAULT_USERS). The first one is the handle's email/token. */
   users?: User[];
@@ -71,6 +78,12 @@ export interface SimHandle {
   close(): Promise<void>;
 }
 
+function costModel(cost: SimOptions['cost']): CostModel {
+  if (cost === 'realistic') return { ...REALISTIC_COST };
+  if (cost === undefined || cost === 'none') return { ...NO_COST };
+  return { ...NO_COST, ...cost };
+}
+
 export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const seed = options.seed ?? 1;
   const site = generateSite({ seed, spaces: options.spaces ?? 6, pages: options.pages ?? 300 });
@@ -86,6 +99,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
     slowMs: options.slowMs ?? 3000,
+    ...costModel(options.cost),
   };
   const admin = new SimAdmin(state, new Faults(seed, faultRates), settings);
   let baseUrl = '';

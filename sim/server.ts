@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin, type SimAdmin } from './admin.ts';
 import type { ApiResponse } from './api.ts';
+import { responseCostMs } from './cost.ts';
 import type { FaultKind } from './faults.ts';
 import { takeToken, rateLimitHeaders, type Bucket } from './ratelimit.ts';
 import { unit } from './rng.ts';
@@ -101,6 +102,9 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string) {
     const r =
       handleV2(state, apiReq) ?? handleV1(state, apiReq) ?? v2Error(404, `No route for ${url.pathname}`);
     r.headers = { ...limitHeaders, ...r.headers };
+    // The server's work grows with what the answer carries: charged before the first byte, as a real one would.
+    const cost = responseCostMs(settings, r.body);
+    if (cost > 0) await sleep(cost);
     send(res, r, fault === 'reset' || fault === 'truncate' ? fault : undefined);
   }
 

@@ -1,5 +1,5 @@
 // Confluence Cloud REST v2: spaces and pages, in the shapes of
-// ../shared/reference/confluence-rest-v2-pages-spaces.openapi.json.
+// sim/reference/confluence-rest-v2-pages-spaces.openapi.json.
 import {
   BadRequestError,
   boolParam,

@@ -7,7 +7,7 @@ import { get, useSim, type V2Page, type V2Space } from './helpers.ts';
 
 const spec = JSON.parse(
   readFileSync(
-    new URL('../../../shared/reference/confluence-rest-v2-pages-spaces.openapi.json', import.meta.url),
+    new URL('../../sim/reference/confluence-rest-v2-pages-spaces.openapi.json', import.meta.url),
     'utf8',
   ),
 ) as {

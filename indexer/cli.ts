@@ -12,7 +12,8 @@ Environment:
   INDEXER_GROUP_ID        consumer group (default <INDEX_PREFIX>-indexer)
   INDEX_MAX_SHRINK, INDEX_KEEP_PREVIOUS, INDEX_* and INDEXER_*
                           guards, retention and bulk sizes (see indexer/README.md)
-  METRICS_PORT            port of /healthz and /metrics (default: any free port, logged at start)
+  METRICS_HOST, METRICS_PORT
+                          where /livez, /readyz and /metrics listen (default 127.0.0.1, any free port)
   LOG_LEVEL               pino level (default info)`;
 
 export function registerIndexer(program: Command): void {

@@ -3,8 +3,8 @@
 // covering them succeeded; while Elasticsearch is away the batch waits (unhealthy, uncommitted).
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import { createElasticsearch } from '../lib/elasticsearch.ts';
-import { createKafka, ensureTopics, type EachBatchPayload } from '../lib/kafka.ts';
+import { createElasticsearch, elasticsearchAnswers, verifyElasticsearch } from '../lib/elasticsearch.ts';
+import { createKafka, ensureTopics, kafkaReadiness, type EachBatchPayload } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { startService } from '../lib/service.ts';
@@ -46,6 +46,9 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   const m = metricsOf(service.metrics);
   const es = createElasticsearch(cfg.services);
   const kafka = createKafka(cfg.services, 'indexer', log);
+  const kafkaProbe = kafkaReadiness(kafka);
+  service.readyWhen('kafka', kafkaProbe.check);
+  service.readyWhen('elasticsearch', () => elasticsearchAnswers(es));
   let halted = false;
   let stopping = false;
   let heartbeat = async () => {};
@@ -57,14 +60,14 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     async onWait(err, attempt) {
       if (attempt === 0)
         log.warn({ err: (err as Error).message }, 'elasticsearch unavailable: waiting, nothing committed');
-      service.setHealthy(false, `elasticsearch unavailable: ${(err as Error).message}`);
+      service.setReady(false, `elasticsearch unavailable: ${(err as Error).message}`);
       m.waiting.set(1);
       await heartbeat();
     },
     onRecovered() {
       log.info('elasticsearch is back: resuming');
       watchingSince = Date.now();
-      service.setHealthy(true);
+      service.setReady(true);
       m.waiting.set(0);
     },
   });
@@ -83,6 +86,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
       if (how === 'kill') halted = true;
       clearInterval(timers.sweep);
       await consumer.disconnect().catch(() => {});
+      await kafkaProbe.close();
       await service.close();
       await es.close();
       log.info(`indexer: ${how === 'kill' ? 'killed' : 'stopped'}`);
@@ -96,6 +100,12 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     }
   };
 
+  try {
+    await verifyElasticsearch(es, cfg.services);
+  } catch (err) {
+    await close('stop');
+    throw err;
+  }
   await guard(() => ensureTemplate(es, cfg));
   const store = createRunStore(es, cfg.services.indexPrefix, guard);
   await store.ensure();
@@ -257,7 +267,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (halted) return;
     log.error({ err: payload.error }, 'consumer crashed');
-    service.setHealthy(false, `consumer crashed: ${payload.error.message}`);
+    service.setLive(false, `consumer crashed: ${payload.error.message}`);
   });
   void service.stopped.then(() => close('stop'));
   return {

@@ -1,9 +1,22 @@
 // Config is read from the environment and validated once, here. Each area declares the variables it
 // needs as a zod object; errors name the variable and show what a good value looks like.
 import { z } from 'zod';
+import {
+  connectionSettings,
+  connectionShape,
+  type ElasticsearchAccess,
+  type KafkaSecurity,
+  type RegistryAccess,
+} from './connections.ts';
 import { ConfigError } from './errors.ts';
 
 export type Env = Record<string, string | undefined>;
+
+/** A value as an error message may show it: never a secret, never the password in a URL. */
+function printable(variable: string, raw: string): string {
+  if (/(PASSWORD|SECRET|TOKEN|API_KEY)$/.test(variable)) return '[redacted]';
+  return raw.replace(/\/\/[^/@\s]*@/, '//[redacted]@');
+}
 
 /** Parses `env` with `shape`; every problem is reported at once, one line per variable. */
 export function readConfig<S extends z.ZodRawShape>(
@@ -17,7 +30,7 @@ export function readConfig<S extends z.ZodRawShape>(
   const lines = result.error.issues.map((issue) => {
     const variable = String(issue.path[0]);
     const raw = env[variable];
-    return `  ${variable}${raw === undefined ? ' (not set)' : `=${JSON.stringify(raw)}`}: ${issue.message}`;
+    return `  ${variable}${raw === undefined ? ' (not set)' : `=${JSON.stringify(printable(variable, raw))}`}: ${issue.message}`;
   });
   throw new ConfigError(
     `Configuration is not valid:\n${lines.join('\n')}`,
@@ -57,7 +70,9 @@ const servicesShape = {
   SCHEMA_REGISTRY_URL: urlVar('http://127.0.0.1:18081/apis/ccompat/v7').default(
     'http://127.0.0.1:18081/apis/ccompat/v7',
   ),
-  ELASTICSEARCH_URL: urlVar('http://127.0.0.1:19200').default('http://127.0.0.1:19200'),
+  // No default here: ELASTICSEARCH_CLOUD_ID may name the cluster instead (lib/connections.ts).
+  ELASTICSEARCH_URL: urlVar('http://127.0.0.1:19200').optional(),
+  ...connectionShape,
   TOPIC_RAW_PAGES: z.string().min(1).default('confluence.pages.raw'),
   TOPIC_HTML_PAGES: z.string().min(1).default('confluence.pages.html'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('confluence.pages.dead-letter'),
@@ -72,8 +87,12 @@ const servicesShape = {
 
 export interface ServicesConfig {
   kafkaBrokers: string[];
+  kafkaSecurity: KafkaSecurity;
+  /** Printable (no user info), like `elasticsearchUrl`. */
   schemaRegistryUrl: string;
+  registry: RegistryAccess;
   elasticsearchUrl: string;
+  elasticsearch: ElasticsearchAccess;
   topics: { rawPages: string; htmlPages: string; deadLetter: string; runs: string };
   partitions: number;
   rawRetentionHours: number;
@@ -83,10 +102,18 @@ export interface ServicesConfig {
 /** Where Kafka, the registry and Elasticsearch are, and the names of our topics and indices. */
 export function servicesConfig(env: Env = process.env): ServicesConfig {
   const c = readConfig(servicesShape, env);
+  const access = connectionSettings(c, env, {
+    schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
+    elasticsearchUrl:
+      c.ELASTICSEARCH_URL ?? (c.ELASTICSEARCH_CLOUD_ID ? undefined : 'http://127.0.0.1:19200'),
+  });
   return {
     kafkaBrokers: c.KAFKA_BROKERS,
-    schemaRegistryUrl: c.SCHEMA_REGISTRY_URL,
-    elasticsearchUrl: c.ELASTICSEARCH_URL,
+    kafkaSecurity: access.kafkaSecurity,
+    schemaRegistryUrl: access.registry.url,
+    registry: access.registry,
+    elasticsearchUrl: access.elasticsearch.url,
+    elasticsearch: access.elasticsearch,
     topics: {
       rawPages: c.TOPIC_RAW_PAGES,
       htmlPages: c.TOPIC_HTML_PAGES,

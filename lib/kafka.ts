@@ -6,10 +6,14 @@ import {
   type ISocketFactory,
   type ITopicConfig,
   type LogEntry,
+  type SASLOptions,
 } from 'kafkajs';
+import { readFile } from 'node:fs/promises';
 import { connect, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import type { ServicesConfig } from './config.ts';
+import { isTlsTrustFailure, type KafkaSasl } from './connections.ts';
+import { registerSecret } from './secrets.ts';
 import { ExitCode, UserError } from './errors.ts';
 import type { Logger } from './log.ts';
 
@@ -39,11 +43,29 @@ const socketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
 const TRANSIENT =
   /coordinator is (not available|loading)|not the (leader|coordinator)|no leader|leader not available/i;
 
+/** kafkajs's SASL options: OAUTHBEARER re-reads its token file at every login, so a refresher can rotate it. */
+function saslOptions(sasl: KafkaSasl | undefined): SASLOptions | undefined {
+  if (sasl?.mechanism !== 'oauthbearer') return sasl;
+  const { tokenFile } = sasl;
+  return {
+    mechanism: 'oauthbearer',
+    oauthBearerProvider: async () => {
+      const value = (await readFile(tokenFile, 'utf8')).trim();
+      registerSecret(value);
+      return { value };
+    },
+  };
+}
+
 export function createKafka(cfg: ServicesConfig, clientId: string, log: Logger): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
+  const { tls, sasl } = cfg.kafkaSecurity;
+  const saslConfig = saslOptions(sasl);
   return new Kafka({
     clientId,
     brokers: cfg.kafkaBrokers,
+    ...(tls ? { ssl: tls } : {}),
+    ...(saslConfig ? { sasl: saslConfig } : {}),
     socketFactory,
     connectionTimeout: 5_000,
     requestTimeout: 60_000,
@@ -119,11 +141,44 @@ export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<n
   }
 }
 
-/** Turns a kafkajs connection failure into a message that says where we looked and what to do. */
+/**
+ * Turns a kafkajs connection failure into a message that says where we looked and what to do: a rejected
+ * login and an untrusted certificate name the setting to fix; anything else is "not reachable".
+ */
 export function kafkaUnavailable(cfg: ServicesConfig, err: unknown): UserError {
-  return new UserError(`Kafka is not reachable at ${cfg.kafkaBrokers.join(',')}: ${(err as Error).message}`, {
+  const where = cfg.kafkaBrokers.join(',');
+  const { protocol, sasl } = cfg.kafkaSecurity;
+  const reason = (err as Error).message;
+  if (
+    (err as Error).name === 'KafkaJSSASLAuthenticationError' ||
+    /SASL .*authentication failed/i.test(reason)
+  ) {
+    const who =
+      sasl?.mechanism === 'oauthbearer'
+        ? 'the token in KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'
+        : `KAFKA_SASL_USERNAME=${sasl && 'username' in sasl ? sasl.username : ''}`;
+    return new UserError(
+      `Kafka at ${where} rejected the SASL login (${sasl?.mechanism.toUpperCase()}, ${who}): ${reason}`,
+      {
+        exitCode: ExitCode.auth,
+        hint: 'Check KAFKA_SASL_USERNAME and the password in KAFKA_SASL_PASSWORD_FILE, and that KAFKA_SASL_MECHANISM is one the brokers enable for this user.',
+        cause: err,
+      },
+    );
+  }
+  if (isTlsTrustFailure(err)) {
+    return new UserError(`Kafka at ${where} presented a TLS certificate we do not trust: ${reason}`, {
+      exitCode: ExitCode.config,
+      hint: "Set KAFKA_SSL_CA_FILE to the PEM file of the CA that signed the brokers' certificates, and list the brokers by the names their certificates carry.",
+      cause: err,
+    });
+  }
+  return new UserError(`Kafka is not reachable at ${where} (${protocol}): ${reason}`, {
     exitCode: ExitCode.network,
-    hint: 'Start the local stack with `npm run stack -- up`, or set KAFKA_BROKERS to your brokers.',
+    hint:
+      protocol === 'PLAINTEXT'
+        ? 'Start the local stack with `npm run stack -- up`, or set KAFKA_BROKERS to your brokers (and KAFKA_SECURITY_PROTOCOL if they need TLS or SASL).'
+        : 'Check KAFKA_BROKERS, and that KAFKA_SECURITY_PROTOCOL matches the listener behind those ports.',
     cause: err,
   });
 }
@@ -148,4 +203,24 @@ export function partitionOf(key: string, partitions: number): number {
     })),
     message: { key, value: null },
   });
+}
+
+/**
+ * A /readyz check that the brokers answer: one admin connection kept for the probes, without retries
+ * (a probe must answer now). `close` disconnects it when the service stops.
+ */
+export function kafkaReadiness(kafka: Kafka): { check: () => Promise<void>; close: () => Promise<void> } {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  let connected: Promise<void> | undefined;
+  return {
+    async check() {
+      connected ??= admin.connect().catch((err: unknown) => {
+        connected = undefined;
+        throw err;
+      });
+      await connected;
+      await admin.describeCluster();
+    },
+    close: () => admin.disconnect().catch(() => {}),
+  };
 }

@@ -1,7 +1,7 @@
 // `ops`: what operators call — runs, rollback, release, trace, replay. `search` adds itself to the group.
 import { Option, type Command } from 'commander';
 import { action } from '../lib/cli.ts';
-import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createElasticsearch, elasticsearchAccessProblem } from '../lib/elasticsearch.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from '../indexer/config.ts';
@@ -25,6 +25,8 @@ const withEs = async (
 
 /** Elasticsearch or Kafka down: say where we looked and what to do, instead of a stack trace. */
 async function unreachable(cfg: ReturnType<typeof indexerConfig>, err: unknown): Promise<unknown> {
+  const denied = elasticsearchAccessProblem(cfg.services, err);
+  if (denied) return denied;
   if (isUnreachable(err))
     return new UserError(
       `Elasticsearch is not reachable at ${cfg.services.elasticsearchUrl}: ${err.message}`,

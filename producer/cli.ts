@@ -5,6 +5,7 @@ import { Counter, Gauge } from 'prom-client';
 import { action, interactive } from '../lib/cli.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
+import { createKafka, kafkaReadiness } from '../lib/kafka.ts';
 import { startService } from '../lib/service.ts';
 import { checkAccess, SPACES_LISTED } from './check.ts';
 import { parseEvery, producerConfig, type ProducerConfig } from './config.ts';
@@ -50,6 +51,8 @@ async function runOnce(cfg: ProducerConfig, log: Logger): Promise<void> {
 /** Runs on a fixed grid until SIGTERM; a failed run is logged and waits for the next slot. */
 async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Promise<void> {
   const service = await startService('producer', log);
+  const kafkaProbe = kafkaReadiness(createKafka(cfg.services, 'producer-probe', log));
+  service.readyWhen('kafka', kafkaProbe.check);
   const runs = new Counter({
     name: 'producer_runs_total',
     help: 'Runs by final status',
@@ -120,6 +123,7 @@ async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Prom
       wake.abort();
     }
   } finally {
+    await kafkaProbe.close();
     await service.close();
   }
 }
@@ -161,7 +165,10 @@ export function registerProducer(program: Command): void {
   producer
     .command('run')
     .description('one full pull of the site into Kafka (or one every --every)')
-    .option('--every <duration>', 'repeat on a fixed schedule, e.g. 4h or 30m; serves /healthz and /metrics')
+    .option(
+      '--every <duration>',
+      'repeat on a fixed schedule, e.g. 4h or 30m; serves /livez, /readyz and /metrics',
+    )
     .addHelpText('after', producerEnvironment)
     .action(
       action(async (o: { every?: string }) => {

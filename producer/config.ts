@@ -1,10 +1,9 @@
 // The producer's configuration, read and validated once: which Confluence site, with which account,
 // under which source id, how hard to pull. The API token comes from the environment or a file, never argv.
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { registerBasicAuth } from '../lib/secrets.ts';
+import { readSecret, registerBasicAuth } from '../lib/secrets.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 
 export interface ProducerConfig {
@@ -85,28 +84,8 @@ const shape = {
 };
 
 function readToken(env: Env): string {
-  const direct = env.CONFLUENCE_API_TOKEN?.trim();
-  const file = env.CONFLUENCE_API_TOKEN_FILE?.trim();
-  if (direct && file) {
-    throw new ConfigError(
-      'Both CONFLUENCE_API_TOKEN and CONFLUENCE_API_TOKEN_FILE are set',
-      'Set only one: the token itself, or the path of a file holding it.',
-    );
-  }
-  if (file) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8').trim();
-    } catch (err) {
-      throw new ConfigError(
-        `CONFLUENCE_API_TOKEN_FILE=${JSON.stringify(file)} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        'Point it at a readable file that holds the API token (e.g. a mounted Kubernetes secret).',
-      );
-    }
-    if (!text) throw new ConfigError(`CONFLUENCE_API_TOKEN_FILE=${JSON.stringify(file)} is empty`);
-    return text;
-  }
-  if (direct) return direct;
+  const token = readSecret(env, 'CONFLUENCE_API_TOKEN');
+  if (token) return token;
   throw new ConfigError(
     'CONFLUENCE_API_TOKEN (not set): the Confluence API token is required',
     'Create a token at https://id.atlassian.com/manage-profile/security/api-tokens and set CONFLUENCE_API_TOKEN, or CONFLUENCE_API_TOKEN_FILE to a file holding it. Never pass it on the command line.',

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { Counter, Histogram } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env } from '../lib/config.ts';
-import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createElasticsearch, elasticsearchAnswers, verifyElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { scrub } from '../lib/secrets.ts';
 import { startService } from '../lib/service.ts';
@@ -65,7 +65,9 @@ export async function startSearchServer(
 ): Promise<SearchServer> {
   const services = servicesConfig(env);
   const es = createElasticsearch(services);
+  await verifyElasticsearch(es, services);
   const service = await startService('search', log, cfg.port, { host: cfg.host });
+  service.readyWhen('elasticsearch', () => elasticsearchAnswers(es));
   const requests = new Counter({
     name: 'search_requests_total',
     help: 'Search requests by audience and HTTP status',

@@ -16,7 +16,8 @@ Environment:
   TRANSFORMER_GROUP_ID    consumer group (default <INDEX_PREFIX>-transformer)
   TRANSFORMER_SESSION_TIMEOUT_MS
                           how long a crashed instance keeps its partitions (default 30000, min 6000)
-  METRICS_PORT            port of /healthz and /metrics (default: any free port, logged at start)
+  METRICS_HOST, METRICS_PORT
+                          where /livez, /readyz and /metrics listen (default 127.0.0.1, any free port)
   LOG_LEVEL               pino level (default info)`,
     )
     .action(
@@ -27,11 +28,14 @@ Environment:
         const { startService } = await import('../lib/service.ts');
         const cfg = transformerConfig();
         const log = createLogger('transformer');
+        const { createKafka, kafkaReadiness } = await import('../lib/kafka.ts');
         const service = await startService('transformer', log);
+        const kafkaProbe = kafkaReadiness(createKafka(cfg, 'transformer-probe', log));
+        service.readyWhen('kafka', kafkaProbe.check);
         try {
           const transformer = await startTransformer(cfg, { log, metrics: service.metrics });
           const crashed = transformer.done.catch((err: Error) => {
-            service.setHealthy(false, err.message);
+            service.setLive(false, err.message);
             throw err;
           });
           try {
@@ -40,6 +44,7 @@ Environment:
             await transformer.stop();
           }
         } finally {
+          await kafkaProbe.close();
           await service.close();
         }
       }),

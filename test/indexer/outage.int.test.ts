@@ -1,5 +1,5 @@
-// Elasticsearch away mid-run: the indexer waits (unhealthy, nothing committed), resumes when it is back,
-// and loses nothing. The shared Elasticsearch stays up: the indexer talks to it through a TCP proxy
+// Elasticsearch away mid-run: the indexer waits (live but not ready, nothing committed), resumes when it
+// is back, and loses nothing. The shared Elasticsearch stays up: the indexer talks to it through a TCP proxy
 // that this test cuts and restores.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
@@ -56,7 +56,8 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
   const store = createRunStore(es, cfg.services.indexPrefix);
   const topic = await openHtmlTopic(cfg.services);
   const indexer = await startIndexer(cfg, { log: createLogger('test-indexer') });
-  const health = async () => (await fetch(`http://127.0.0.1:${indexer.port}/healthz`)).status;
+  const probe = async (path: string) => (await fetch(`http://127.0.0.1:${indexer.port}${path}`)).status;
+  const ready = () => probe('/readyz');
   try {
     const run = await topic.start('acme');
     await topic.pages(run, pages(0, 500));
@@ -66,14 +67,19 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
       return (await es.count({ index: runIndex }).catch(() => ({ count: 0 }))).count === 500;
     }, 'the first half indexed');
 
+    expect(await ready()).toBe(200);
     await proxy.cut();
     await topic.pages(run, pages(500, 1000));
     await topic.end(run);
     expect(
-      await eventually(async () => ((await health()) === 503 ? 503 : undefined), 'healthz unhealthy'),
+      await eventually(async () => ((await ready()) === 503 ? 503 : undefined), 'readyz not ready'),
     ).toBe(503);
     await new Promise((r) => setTimeout(r, OUTAGE_SECONDS * 1000));
-    expect(await health()).toBe(503);
+    // Waiting is the right thing to do: not ready (no traffic, no restart), but alive.
+    const readyz = await fetch(`http://127.0.0.1:${indexer.port}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect((await readyz.json()).checks.elasticsearch).toMatch(/^unavailable: /);
+    expect(await probe('/livez')).toBe(200);
     expect((await store.get(run.runId))?.status).toBe('indexing');
     await proxy.restore();
 
@@ -83,7 +89,10 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
     }, 'the run flipped after the outage');
     expect(state).toMatchObject({ docs: 1000, pagesTotal: 1000 });
     expect((await es.count({ index: `${cfg.services.indexPrefix}-acme` })).count).toBe(1000);
-    expect(await health()).toBe(200);
+    expect(await eventually(async () => ((await ready()) === 200 ? 200 : undefined), 'ready again')).toBe(
+      200,
+    );
+    expect(await probe('/livez')).toBe(200);
   } finally {
     await indexer.stop();
     await topic.close();

@@ -78,7 +78,9 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
     // Waiting is the right thing to do: not ready (no traffic, no restart), but alive.
     const readyz = await fetch(`http://127.0.0.1:${indexer.port}/readyz`);
     expect(readyz.status).toBe(503);
-    expect((await readyz.json()).checks.elasticsearch).toMatch(/^unavailable: /);
+    expect(((await readyz.json()) as { checks: Record<string, string> }).checks.elasticsearch).toMatch(
+      /^unavailable: /,
+    );
     expect(await probe('/livez')).toBe(200);
     expect((await store.get(run.runId))?.status).toBe('indexing');
     await proxy.restore();

@@ -53,6 +53,20 @@ const intVar = (min: number, max: number, example: number) =>
 
 export const vars = { url: urlVar, int: intVar };
 
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const logShape = {
+  LOG_LEVEL: z
+    .string()
+    .transform((s) => s.trim().toLowerCase())
+    .pipe(z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}, e.g. debug` }))
+    .default('info'),
+};
+
+/** The pino level from LOG_LEVEL (default info); METRICS_PORT is read by lib/service.ts. */
+export function logLevel(env: Env = process.env): (typeof logLevels)[number] {
+  return readConfig(logShape, env).LOG_LEVEL;
+}
+
 // Defaults point at the local stack (npm run stack -- up).
 const servicesShape = {
   KAFKA_BROKERS: z

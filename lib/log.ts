@@ -1,6 +1,7 @@
 // Structured JSON logs (pino): one event per line on stderr, secrets scrubbed from every line.
 // pino is the fastest mainstream Node logger and its child loggers carry run and source ids cheaply.
 import pino from 'pino';
+import { logLevel } from './config.ts';
 import { scrub } from './secrets.ts';
 
 export type Logger = pino.Logger;
@@ -9,7 +10,7 @@ export function createLogger(name: string, bindings: Record<string, unknown> = {
   return pino(
     {
       name,
-      level: process.env.LOG_LEVEL ?? 'info',
+      level: logLevel(),
       base: { service: name, ...bindings },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
+import { COMPRESSIONS, DEFAULT_COMPRESSION, type Compression } from '../lib/kafka.ts';
 import { readSecret, registerBasicAuth } from '../lib/secrets.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 
@@ -17,8 +18,8 @@ export interface ProducerConfig {
   concurrency: number;
   requestTimeoutMs: number;
   retry: RetryPolicy;
-  /** gzip (default) or none: see producer/README.md for the measurement behind the default. */
-  compression: 'gzip' | 'none';
+  /** zstd (default), gzip or none: bench/README.md#compression has the measurement behind the default. */
+  compression: Compression;
   services: ServicesConfig;
 }
 
@@ -80,7 +81,9 @@ const shape = {
   PRODUCER_REQUEST_TIMEOUT_S: vars.int(1, 600, 60).default(60),
   PRODUCER_MAX_RETRIES: vars.int(0, 50, 6).default(6),
   PRODUCER_RETRY_AFTER_CAP_S: vars.int(1, 3600, 60).default(60),
-  PRODUCER_COMPRESSION: z.enum(['gzip', 'none'], { message: 'must be gzip or none' }).default('gzip'),
+  PRODUCER_COMPRESSION: z
+    .enum(COMPRESSIONS, { message: `must be one of ${COMPRESSIONS.join(', ')}` })
+    .default(DEFAULT_COMPRESSION),
 };
 
 function readToken(env: Env): string {

@@ -2,7 +2,7 @@
 // and explicitly partitioned by page id, so per-partition counts are exact), then END with the counts
 // or ABORT with the reason; and the run's record on the runs topic at start and at the end.
 // Replays write through it too: raw pages again (convert again), or HTML events (index again).
-import { CompressionTypes, partitionOf, type Producer } from '../lib/kafka.ts';
+import { compressionType, partitionOf, type Compression, type Producer } from '../lib/kafka.ts';
 import type { Codecs } from '../lib/registry.ts';
 import type {
   HtmlPageEvent,
@@ -78,7 +78,7 @@ export function createRunWriter(opts: {
   partitions: number;
   runId: string;
   sourceId: string;
-  compression: 'gzip' | 'none';
+  compression: Compression;
   /** The topic the run is written to: raw pages (a pull, or a replay that converts again) or HTML. */
   target?: 'rawPages' | 'htmlPages';
   /** For replays: the run this one rebuilds. */
@@ -92,7 +92,7 @@ export function createRunWriter(opts: {
     target === 'htmlPages'
       ? codecs.htmlPages.encode({ failure: null, ...event } as HtmlPageEvent)
       : codecs.rawPages.encode(event as RawPageEvent);
-  const compression = opts.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const compression = compressionType(opts.compression);
   const written = new Set<string>();
   const inPartition = new Array<number>(partitions).fill(0);
   const counts: RunCounts = { spaces: 0, pages: 0, personalPages: 0, bytes: 0 };

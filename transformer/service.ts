@@ -3,7 +3,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
-import { CompressionTypes, createKafka, ensureTopics, type EachBatchPayload } from '../lib/kafka.ts';
+import {
+  compressionType,
+  createKafka,
+  DEFAULT_COMPRESSION,
+  ensureTopics,
+  type EachBatchPayload,
+} from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { createCodecs, isRegistryUnavailable } from '../lib/registry.ts';
 import { ConversionError } from './convert.ts';
@@ -181,7 +187,11 @@ export async function startTransformer(
       const topicMessages = [cfg.topics.htmlPages, cfg.topics.deadLetter]
         .map((topic) => ({ topic, messages: group.filter((x) => x.topic === topic).map((x) => x.msg) }))
         .filter((t) => t.messages.length > 0);
-      await producer.sendBatch({ acks: -1, compression: CompressionTypes.GZIP, topicMessages });
+      await producer.sendBatch({
+        acks: -1,
+        compression: compressionType(DEFAULT_COMPRESSION),
+        topicMessages,
+      });
     }
   }
 

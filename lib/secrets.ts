@@ -72,3 +72,9 @@ export function readConfigFile(env: Env, name: string): string | undefined {
     );
   }
 }
+
+/** Data Center personal access tokens travel as `Bearer <token>`. */
+export function registerBearerAuth(token: string): string {
+  registerSecret(token);
+  return `Bearer ${token}`;
+}

@@ -130,10 +130,15 @@ async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Prom
 
 const producerEnvironment = `
 Environment (never put the token on the command line):
+  CONFLUENCE_DEPLOYMENT   cloud (classic API token, default), cloud-scoped (scoped token, through
+                          api.atlassian.com) or data-center (personal access token)
   CONFLUENCE_DOMAIN       the site's host, e.g. yourcompany.atlassian.net (no https://, no path)
-  CONFLUENCE_BASE_URL     instead of the domain: the site root, e.g. the simulator's baseUrl
-  CONFLUENCE_EMAIL        the Atlassian account the token belongs to
-  CONFLUENCE_API_TOKEN    the API token, or CONFLUENCE_API_TOKEN_FILE: a file holding it
+  CONFLUENCE_BASE_URL     instead of the domain: the site root, e.g. the simulator's baseUrl;
+                          Data Center: with its context path, e.g. https://wiki.corp.example/confluence
+  CONFLUENCE_EMAIL        the Atlassian account the token belongs to (Cloud)
+  CONFLUENCE_USERNAME     Data Center: the account the token belongs to (checked when given)
+  CONFLUENCE_API_TOKEN    the API token / PAT, or CONFLUENCE_API_TOKEN_FILE: a file holding it
+  HTTPS_PROXY, NO_PROXY   the proxy Confluence requests go through, and hosts that bypass it
   SOURCE_ID               the site's id in index and alias names (default: from the domain)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_RAW_PAGES, TOPIC_RUNS, ...
                           see docs/configuration.md; PRODUCER_* tuning: producer/README.md`;
@@ -154,7 +159,9 @@ export function registerProducer(program: Command): void {
         const cfg = producerConfig();
         const r = await checkAccess(cfg, createLogger('producer', { sourceId: cfg.sourceId }));
         process.stdout.write(
-          `ok: ${r.email} can read Confluence at ${r.siteUrl} (source id ${cfg.sourceId}): ` +
+          `ok: signed in to ${r.siteUrl} as ${r.account}` +
+            (r.apiUrl !== r.siteUrl ? ` (through ${r.apiUrl})` : '') +
+            ` (source id ${cfg.sourceId}, ${cfg.deployment}): ` +
             `${r.spacesSeen}${r.spacesSeen === SPACES_LISTED ? '+' : ''} spaces, ` +
             (r.pagesReadableIn
               ? `pages readable in space ${r.pagesReadableIn}\n`

@@ -4,15 +4,34 @@ import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { COMPRESSIONS, DEFAULT_COMPRESSION, type Compression } from '../lib/kafka.ts';
-import { readSecret, registerBasicAuth } from '../lib/secrets.ts';
+import { readSecret, registerBasicAuth, registerBearerAuth, registerSecret } from '../lib/secrets.ts';
+import { DEPLOYMENT_KINDS, type DeploymentKind } from './deployment.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 
+/** Where Confluence requests go through: undici's EnvHttpProxyAgent takes these as they are. */
+export interface ProxyConfig {
+  httpProxy: string;
+  httpsProxy: string;
+  noProxy: string;
+}
+
 export interface ProducerConfig {
-  /** Site root (no /wiki): `https://<domain>` or CONFLUENCE_BASE_URL. */
+  /** How the site is reached: Cloud with a classic token, Cloud through the gateway with a scoped token, Data Center. */
+  deployment: DeploymentKind;
+  /**
+   * The customer's site, as people open it: Cloud `https://<domain>` (no /wiki), Data Center the base
+   * URL with its context path (`https://wiki.corp.example/confluence`). Source id and page URLs come from it.
+   */
   siteUrl: string;
+  /** The account the token belongs to (Cloud); on Data Center the username, when given, or ''. */
   email: string;
-  /** The ready-made Basic authorization header; the token itself is not kept. */
+  /** The ready-made authorization header (Basic on Cloud, Bearer on Data Center); the token itself is not kept. */
   authorization: string;
+  /** cloud-scoped: the gateway root, `https://api.atlassian.com` unless CONFLUENCE_GATEWAY_URL says otherwise. */
+  gatewayUrl: string;
+  /** cloud-scoped: CONFLUENCE_CLOUD_ID, or undefined to discover it from the site's /_edge/tenant_info. */
+  cloudId: string | undefined;
+  proxy: ProxyConfig;
   sourceId: string;
   /** Spaces pulled at once, and pooled HTTP connections to Confluence. */
   concurrency: number;
@@ -61,16 +80,38 @@ export function sourceIdOf(hostAndPort: string): string {
     .replace(/^-+|-+$/g, '');
 }
 
+const proxyVar = z
+  .string()
+  .url({
+    message:
+      'must be the proxy URL, e.g. http://proxy.corp.example:3128 (credentials as http://user:pass@host:port)',
+  })
+  .refine((u) => /^https?:/i.test(u), { message: 'must be an http:// or https:// proxy URL' })
+  .optional();
+
 const shape = {
+  CONFLUENCE_DEPLOYMENT: z
+    .enum(DEPLOYMENT_KINDS, {
+      message: `must be one of ${DEPLOYMENT_KINDS.join(', ')} (see producer/README.md#deployments)`,
+    })
+    .default('cloud'),
   CONFLUENCE_DOMAIN: domainVar.optional(),
-  CONFLUENCE_BASE_URL: vars
-    .url('http://127.0.0.1:4100')
-    .transform((u) => u.replace(/\/wiki$/, ''))
-    .optional(),
+  CONFLUENCE_BASE_URL: vars.url('http://127.0.0.1:4100').optional(),
   CONFLUENCE_EMAIL: z
     .string()
     .email({ message: 'must be the Atlassian account email, e.g. me@example.com' })
     .optional(),
+  CONFLUENCE_USERNAME: z.string().min(1).optional(),
+  CONFLUENCE_GATEWAY_URL: vars.url('https://api.atlassian.com').default('https://api.atlassian.com'),
+  CONFLUENCE_CLOUD_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{8,64}$/, {
+      message: "must be the site's cloud id (a UUID, from https://<site>/_edge/tenant_info)",
+    })
+    .optional(),
+  HTTPS_PROXY: proxyVar,
+  HTTP_PROXY: proxyVar,
+  NO_PROXY: z.string().optional(),
   SOURCE_ID: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, {
@@ -86,27 +127,64 @@ const shape = {
     .default(DEFAULT_COMPRESSION),
 };
 
-function readToken(env: Env): string {
+function readToken(env: Env, kind: DeploymentKind): string {
   const token = readSecret(env, 'CONFLUENCE_API_TOKEN');
   if (token) return token;
+  if (kind === 'data-center') {
+    throw new ConfigError(
+      'CONFLUENCE_API_TOKEN (not set): the Data Center personal access token is required',
+      'Create one in Confluence (your avatar → Settings → Personal Access Tokens) and set CONFLUENCE_API_TOKEN, or CONFLUENCE_API_TOKEN_FILE to a file holding it. Never pass it on the command line.',
+    );
+  }
   throw new ConfigError(
     'CONFLUENCE_API_TOKEN (not set): the Confluence API token is required',
     'Create a token at https://id.atlassian.com/manage-profile/security/api-tokens and set CONFLUENCE_API_TOKEN, or CONFLUENCE_API_TOKEN_FILE to a file holding it. Never pass it on the command line.',
   );
 }
 
+/** Lowercase first, as curl and undici read them; then the uppercase spelling. */
+function proxyEnv(env: Env): Env {
+  return {
+    ...env,
+    HTTPS_PROXY: env.https_proxy ?? env.HTTPS_PROXY,
+    HTTP_PROXY: env.http_proxy ?? env.HTTP_PROXY,
+    NO_PROXY: env.no_proxy ?? env.NO_PROXY,
+  };
+}
+
+/** The site as people open it: Cloud drops a trailing /wiki; Data Center keeps its context path, whatever it is. */
+function siteUrlOf(kind: DeploymentKind, domain: string | undefined, baseUrl: string | undefined): string {
+  if (baseUrl === undefined) return `https://${domain}`;
+  return kind === 'data-center' ? baseUrl : baseUrl.replace(/\/wiki$/, '');
+}
+
+/** From the site, never the gateway: two sites behind api.atlassian.com get two ids. Data Center keeps its context path. */
+function defaultSourceId(kind: DeploymentKind, domain: string | undefined, siteUrl: string): string {
+  if (domain !== undefined && kind !== 'data-center') return sourceIdOf(domain);
+  const url = new URL(siteUrl);
+  return sourceIdOf(kind === 'data-center' ? `${url.host}${url.pathname}` : url.host);
+}
+
 export function producerConfig(env: Env = process.env): ProducerConfig {
-  const c = readConfig(shape, env);
+  const c = readConfig(shape, proxyEnv(env));
+  const kind = c.CONFLUENCE_DEPLOYMENT;
+  const dataCenter = kind === 'data-center';
   const missing: string[] = [];
   if (!c.CONFLUENCE_DOMAIN && !c.CONFLUENCE_BASE_URL) {
-    missing.push('  CONFLUENCE_DOMAIN (not set): your site host name, e.g. yourcompany.atlassian.net');
+    missing.push(
+      dataCenter
+        ? '  CONFLUENCE_BASE_URL (not set): the Data Center base URL with its context path, e.g. https://wiki.corp.example/confluence'
+        : '  CONFLUENCE_DOMAIN (not set): your site host name, e.g. yourcompany.atlassian.net',
+    );
   }
-  if (!c.CONFLUENCE_EMAIL) {
+  if (!c.CONFLUENCE_EMAIL && !dataCenter) {
     missing.push('  CONFLUENCE_EMAIL (not set): the Atlassian account email the API token belongs to');
   }
   if (missing.length > 0 && !env.CONFLUENCE_API_TOKEN?.trim() && !env.CONFLUENCE_API_TOKEN_FILE?.trim()) {
     missing.push(
-      '  CONFLUENCE_API_TOKEN or CONFLUENCE_API_TOKEN_FILE (not set): the API token, or a file holding it',
+      dataCenter
+        ? '  CONFLUENCE_API_TOKEN or CONFLUENCE_API_TOKEN_FILE (not set): the personal access token, or a file holding it'
+        : '  CONFLUENCE_API_TOKEN or CONFLUENCE_API_TOKEN_FILE (not set): the API token, or a file holding it',
     );
   }
   if (missing.length > 0) {
@@ -115,14 +193,19 @@ export function producerConfig(env: Env = process.env): ProducerConfig {
       'Set the variables above in the environment (see producer/README.md).',
     );
   }
-  const siteUrl = c.CONFLUENCE_BASE_URL ?? `https://${c.CONFLUENCE_DOMAIN}`;
-  const email = c.CONFLUENCE_EMAIL!;
-  const token = readToken(env);
+  const siteUrl = siteUrlOf(kind, c.CONFLUENCE_DOMAIN, c.CONFLUENCE_BASE_URL);
+  const email = dataCenter ? (c.CONFLUENCE_USERNAME ?? '') : c.CONFLUENCE_EMAIL!;
+  const token = readToken(env, kind);
+  for (const proxy of [c.HTTPS_PROXY, c.HTTP_PROXY]) registerSecret(proxyPassword(proxy));
   return {
+    deployment: kind,
     siteUrl,
     email,
-    authorization: registerBasicAuth(email, token),
-    sourceId: c.SOURCE_ID ?? sourceIdOf(c.CONFLUENCE_DOMAIN ?? new URL(siteUrl).host),
+    authorization: dataCenter ? registerBearerAuth(token) : registerBasicAuth(email, token),
+    gatewayUrl: c.CONFLUENCE_GATEWAY_URL,
+    cloudId: c.CONFLUENCE_CLOUD_ID,
+    proxy: { httpsProxy: c.HTTPS_PROXY ?? '', httpProxy: c.HTTP_PROXY ?? '', noProxy: c.NO_PROXY ?? '' },
+    sourceId: c.SOURCE_ID ?? defaultSourceId(kind, c.CONFLUENCE_DOMAIN, siteUrl),
     concurrency: c.PRODUCER_CONCURRENCY,
     requestTimeoutMs: c.PRODUCER_REQUEST_TIMEOUT_S * 1000,
     retry: {
@@ -133,6 +216,13 @@ export function producerConfig(env: Env = process.env): ProducerConfig {
     compression: c.PRODUCER_COMPRESSION,
     services: servicesConfig(env),
   };
+}
+
+/** A proxy URL's password (http://user:pass@host), so that it is scrubbed like a token. */
+function proxyPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const password = new URL(url).password;
+  return password ? decodeURIComponent(password) : undefined;
 }
 
 /** `90s`, `30m`, `4h`, `1d` → milliseconds (for `run --every`). */

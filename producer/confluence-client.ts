@@ -1,15 +1,18 @@
-// HTTP to Confluence Cloud: one undici pool of keep-alive connections (bounded), Basic auth, retries
-// with backoff, and every failure classified so a person can be told what to do about it.
+// HTTP to Confluence: undici keep-alive connections (bounded), through the proxy HTTPS_PROXY/NO_PROXY
+// name, retries with backoff, and every failure classified so a person can be told what to do about it.
+// One client talks to one API root (a site, the gateway, a Data Center context path); what differs
+// between deployments is decided in site.ts.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
-import { ExitCode, UserError } from '../lib/errors.ts';
+import { EnvHttpProxyAgent } from 'undici';
 import type { Logger } from '../lib/log.ts';
+import type { ProxyConfig } from './config.ts';
 import { createListingSplitter, elementText } from './listing-split.ts';
 import { nextLink, resolveNext } from './paging.ts';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './retry.ts';
 
 export type FailureKind =
   | 'unauthorized' // 401
+  | 'scope' // 401 from Atlassian's gateway: the scoped token lacks the scope this request needs
   | 'forbidden' // 403
   | 'not-found' // 404 with a Confluence (JSON) body
   | 'not-confluence' // HTML, redirects, 404 without JSON: the host is not a Confluence Cloud site
@@ -52,12 +55,11 @@ export interface ConfluenceStats {
   bytes: number;
 }
 
-/** One page of a listing: its results and `_links.base` (the `/wiki` root that `webui` links hang off). */
+/** One page of a listing. */
 export interface Listing<T> {
   /** Parsed one by one as they are reached, and let go of: iterate once. */
   results: Iterable<T>;
   size: number;
-  base: string;
 }
 
 /** A listing's elements parsed one at a time, each let go of as soon as it is reached. */
@@ -76,8 +78,11 @@ function* parseEach<T>(elements: Uint8Array[][], path: string): Generator<T> {
 }
 
 export interface ConfluenceClientOptions {
-  siteUrl: string;
-  authorization: string;
+  /** The root API paths hang off: `https://acme.atlassian.net`, `https://api.atlassian.com/ex/confluence/<cloudId>`, `https://wiki.corp/confluence`. */
+  apiUrl: string;
+  /** Undefined for the one request that needs none (the gateway's cloud id lookup). */
+  authorization: string | undefined;
+  proxy: ProxyConfig;
   connections: number;
   requestTimeoutMs: number;
   retry: RetryPolicy;
@@ -85,11 +90,11 @@ export interface ConfluenceClientOptions {
 }
 
 export interface ConfluenceClient {
-  readonly siteUrl: string;
+  readonly apiUrl: string;
   readonly stats: ConfluenceStats;
-  /** GET a JSON document (path relative to the site root, or a next link), retrying what is transient. */
+  /** GET a JSON document (path relative to the API root, or a next link), retrying what is transient. */
   getJson(pathOrUrl: string, signal?: AbortSignal): Promise<{ body: unknown; next: string | undefined }>;
-  /** Every page of a v2 listing, following the next links exactly. */
+  /** Every page of a listing, following the next links exactly. */
   list<T>(path: string, query: Record<string, string>, signal?: AbortSignal): AsyncGenerator<Listing<T>>;
   close(): Promise<void>;
 }
@@ -103,6 +108,16 @@ function errorTitle(body: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * Atlassian's gateway answers a scoped token without the scope a request needs with
+ * `401 {"code":401,"message":"Unauthorized; scope does not match"}` and
+ * `X-Failure-Category: FAILURE_CLIENT_SCOPE_CHECK` (seen in kovetskiy/mark#917 and
+ * Spenhouet/confluence-markdown-exporter#210).
+ */
+function isScopeFailure(category: string | undefined, title: string): boolean {
+  return /SCOPE_CHECK/i.test(category ?? '') || /scope does not match/i.test(title);
 }
 
 /**
@@ -120,8 +135,10 @@ async function readText(body: AsyncIterable<Buffer>, stats: ConfluenceStats): Pr
 }
 
 export function createConfluenceClient(opts: ConfluenceClientOptions): ConfluenceClient {
-  const site = new URL(opts.siteUrl);
-  const pool = new Pool(site.origin, {
+  const origin = new URL(opts.apiUrl).origin;
+  // Explicit values (from config, validated once) so that undici reads no environment of its own.
+  const agent = new EnvHttpProxyAgent({
+    ...opts.proxy,
     connections: opts.connections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
@@ -130,7 +147,8 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     connect: { timeout: Math.min(opts.requestTimeoutMs, 10_000) },
   });
   const stats: ConfluenceStats = { requests: 0, retries: 0, rateLimited: 0, bytes: 0 };
-  const headers = { authorization: opts.authorization, accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.authorization !== undefined) headers.authorization = opts.authorization;
 
   /**
    * One request. A listing's 200 body is split as it arrives and parsed page by page (see
@@ -152,7 +170,13 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     let text = '';
     let body: unknown;
     try {
-      const res = await pool.request({ method: 'GET', path, headers, ...(signal ? { signal } : {}) });
+      const res = await agent.request({
+        origin,
+        method: 'GET',
+        path,
+        headers,
+        ...(signal ? { signal } : {}),
+      });
       status = res.statusCode;
       responseHeaders = res.headers;
       isJson = /json/i.test(header('content-type') ?? '');
@@ -180,6 +204,9 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     const retryAfterMs = parseRetryAfter(header('retry-after'));
     const withRetryAfter = { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     if (status === 429) throw new ConfluenceError('rate-limited', path, message, withRetryAfter);
+    if (status === 401 && isScopeFailure(header('x-failure-category'), title)) {
+      throw new ConfluenceError('scope', path, message, { status });
+    }
     if (status === 401) throw new ConfluenceError('unauthorized', path, message, { status });
     if (status === 403) throw new ConfluenceError('forbidden', path, message, { status });
     if (status === 404 && isJson) throw new ConfluenceError('not-found', path, message, { status });
@@ -232,7 +259,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
   }
 
   async function getJson(pathOrUrl: string, signal?: AbortSignal, listing = false) {
-    const url = new URL(resolveNext(opts.siteUrl, pathOrUrl));
+    const url = new URL(resolveNext(opts.apiUrl, pathOrUrl));
     const path = url.pathname + url.search;
     for (let retry = 0; ; retry++) {
       try {
@@ -266,71 +293,14 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
         throw new ConfluenceError('server', next, `GET ${next}: the listing repeats a next link`);
       seen.add(next);
       const page: { body: unknown; next: string | undefined } = await getJson(next, signal, true);
-      const body = page.body as { results?: unknown; _links?: { base?: unknown } };
+      const body = page.body as { results?: unknown };
       if (!Array.isArray(body.results)) {
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);
       }
-      const base = typeof body._links?.base === 'string' ? body._links.base : `${opts.siteUrl}/wiki`;
-      yield { results: parseEach<T>(body.results as Uint8Array[][], next), size: body.results.length, base };
+      yield { results: parseEach<T>(body.results as Uint8Array[][], next), size: body.results.length };
       next = page.next;
     }
   }
 
-  return { siteUrl: opts.siteUrl, stats, getJson, list, close: () => pool.close() };
-}
-
-const TOKEN_HINT = 'https://id.atlassian.com/manage-profile/security/api-tokens';
-
-/** Turns a Confluence failure into what happened and what to do, with the exit code scripts can test. */
-export function explainFailure(err: unknown, site: { siteUrl: string; email: string }): UserError {
-  if (!(err instanceof ConfluenceError)) {
-    return err instanceof UserError
-      ? err
-      : new UserError((err as Error).message ?? String(err), { cause: err });
-  }
-  const host = new URL(site.siteUrl).host;
-  switch (err.kind) {
-    case 'dns':
-      return new UserError(
-        `The Confluence site ${host} does not exist: its name does not resolve (${err.message})`,
-        {
-          exitCode: ExitCode.network,
-          hint: 'Check CONFLUENCE_DOMAIN: it is the host in your Confluence address, e.g. yourcompany.atlassian.net. If it is right, check DNS and network access from this machine.',
-          cause: err,
-        },
-      );
-    case 'network':
-      return new UserError(`Cannot reach Confluence at ${site.siteUrl}: ${err.message}`, {
-        exitCode: ExitCode.network,
-        hint: 'Check network access to the site (proxy, firewall) and try again; CONFLUENCE_BASE_URL overrides the address.',
-        cause: err,
-      });
-    case 'not-confluence':
-      return new UserError(`${site.siteUrl} does not look like a Confluence Cloud site: ${err.message}`, {
-        exitCode: ExitCode.config,
-        hint: 'Check CONFLUENCE_DOMAIN (e.g. yourcompany.atlassian.net, the site where Confluence lives) or CONFLUENCE_BASE_URL.',
-        cause: err,
-      });
-    case 'unauthorized':
-      return new UserError(`Confluence at ${host} rejected the credentials of ${site.email} (401)`, {
-        exitCode: ExitCode.auth,
-        hint: `The API token is wrong, revoked or expired, or belongs to another account than CONFLUENCE_EMAIL. Create a token for ${site.email} at ${TOKEN_HINT}.`,
-        cause: err,
-      });
-    case 'forbidden':
-      return new UserError(
-        `${site.email} signed in to ${host} but may not use Confluence (403): ${err.message}`,
-        {
-          exitCode: ExitCode.auth,
-          hint: 'Ask a site admin to give this account Confluence product access (admin.atlassian.com → Users), or use an account that has it.',
-          cause: err,
-        },
-      );
-    default:
-      return new UserError(`Confluence at ${host} kept failing: ${err.message}`, {
-        exitCode: ExitCode.network,
-        hint: 'Confluence or the network is having trouble; try again later. Retries and waits are tuned with PRODUCER_MAX_RETRIES and PRODUCER_RETRY_AFTER_CAP_S.',
-        cause: err,
-      });
-  }
+  return { apiUrl: opts.apiUrl, stats, getJson, list, close: () => agent.close() };
 }

@@ -8,10 +8,12 @@ import { newRunId } from '../lib/run-id.ts';
 import { scrub } from '../lib/secrets.ts';
 import type { Run, Space } from '../schemas/index.ts';
 import type { ProducerConfig } from './config.ts';
-import { ConfluenceError, createConfluenceClient, explainFailure } from './confluence-client.ts';
-import { createConfluenceSource, type ConfluenceSource } from './confluence-source.ts';
+import { ConfluenceError, type ConfluenceStats } from './confluence-client.ts';
+import type { ConfluenceSource } from './confluence-source.ts';
+import { explainFailure } from './failures.ts';
 import { createProgress } from './progress.ts';
 import { createRunWriter, type RunWriter } from './run-writer.ts';
+import { openSite, type ConfluenceSite } from './site.ts';
 
 /** What a run did, as the runs topic records it, plus what a person needs at the end of it. */
 export interface RunSummary extends Pick<
@@ -113,15 +115,6 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
   const runId = newRunId();
   const log = opts.log.child({ runId, sourceId: cfg.sourceId });
   const { producer, codecs, partitions } = await connect(cfg, log);
-  const client = createConfluenceClient({
-    siteUrl: cfg.siteUrl,
-    authorization: cfg.authorization,
-    connections: cfg.concurrency,
-    requestTimeoutMs: cfg.requestTimeoutMs,
-    retry: cfg.retry,
-    log,
-  });
-  const source = createConfluenceSource(client);
   const writer = createRunWriter({
     producer,
     codecs,
@@ -138,14 +131,22 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
   try {
     await writer.start();
   } catch (err) {
-    await client.close();
     await producer.disconnect();
     throw kafkaUnavailable(cfg.services, err);
   }
   if (opts.signal?.aborted) failed.abort(opts.signal.reason);
   opts.signal?.addEventListener('abort', () => failed.abort(opts.signal!.reason), { once: true });
+  let site: ConfluenceSite | undefined;
   try {
-    log.info({ site: cfg.siteUrl, partitions, topic: codecs.rawPages.topic }, 'run started');
+    log.info(
+      { site: cfg.siteUrl, deployment: cfg.deployment, partitions, topic: codecs.rawPages.topic },
+      'run started',
+    );
+    site = await openSite(cfg, { connections: cfg.concurrency, retry: cfg.retry, log, signal });
+    // Before any page: a token the site serves as anonymous would pull only the public subset.
+    const account = await site.verifyIdentity(signal);
+    log.info({ account: account.accountId ?? account.username, apiUrl: site.apiUrl }, 'signed in');
+    const source: ConfluenceSource = site;
     const spaces: Space[] = [];
     for await (const batch of source.spaces(signal)) spaces.push(...batch);
     writer.counts.spaces = spaces.length;
@@ -161,14 +162,15 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
   } catch (err) {
     // The first failure (or the stop request) is the reason; what it interrupted elsewhere is noise.
     const cause = failed.signal.aborted ? failed.signal.reason : err;
-    const failure = explainFailure(cause, { siteUrl: cfg.siteUrl, email: cfg.email });
+    const failure = explainFailure(cause, cfg);
     error = scrub(failure.message);
     hint = failure.hint ? scrub(failure.hint) : null;
   } finally {
     progress.stop();
   }
+  const stats: ConfluenceStats = site?.stats ?? { requests: 0, retries: 0, rateLimited: 0, bytes: 0 };
   try {
-    const run = error === null ? await writer.end(client.stats) : await writer.abort(error, client.stats);
+    const run = error === null ? await writer.end(stats) : await writer.abort(error, stats);
     const counts = {
       status: run.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED',
       spaces: run.spaces,
@@ -187,7 +189,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     else log.error(counts, 'run failed');
     return { runId, sourceId: cfg.sourceId, ...counts };
   } finally {
-    await client.close();
+    await site?.close();
     await producer.disconnect();
   }
 }

@@ -2,12 +2,13 @@
 // reachable in-process (SimAdmin methods) and over HTTP under /__sim/ (handleAdmin).
 import { z } from 'zod';
 import type { ApiResponse } from './api.ts';
+import type { AuthSettings } from './auth.ts';
 import { FAULT_KINDS, type FaultKind, type FaultRates, type FaultRule, type Faults } from './faults.ts';
 import type { CostModel } from './cost.ts';
 import type { Page, Space } from './model.ts';
 import { ConflictError, NotFoundError, type SimState, type User } from './state.ts';
 
-export interface Settings extends CostModel {
+export interface Settings extends CostModel, AuthSettings {
   /** Requests per second per credential; 0 = unlimited. */
   rateLimit: number;
   latencyMs: number;
@@ -76,6 +77,8 @@ const schemas = {
     token: z.string().min(1).optional(),
     access: z.enum(['full', 'limited', 'none']).optional(),
     hiddenSpaceKeys: z.array(z.string()).optional(),
+    username: z.string().min(1).optional(),
+    scopes: z.array(z.string()).optional(),
   }),
   fault: z.object({
     kind: z.enum(FAULT_KINDS),
@@ -92,6 +95,8 @@ const schemas = {
     costBaseMs: z.number().min(0).optional(),
     costPerResultMs: z.number().min(0).optional(),
     costPerBodyKbMs: z.number().min(0).optional(),
+    badCredentials: z.enum(['401', '403', 'anonymous']).optional(),
+    anonymousSpaces: z.array(z.string()).optional(),
   }),
 };
 
@@ -204,7 +209,7 @@ export class SimAdmin {
 
   setUser(
     email: string,
-    input: { token?: string; access?: User['access']; hiddenSpaceKeys?: string[] },
+    input: Partial<Pick<User, 'token' | 'access' | 'hiddenSpaceKeys' | 'username' | 'scopes'>>,
   ): User {
     return this.state.setUser(email, input);
   }

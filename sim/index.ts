@@ -1,17 +1,21 @@
 // The simulator's public surface: start it in-process, or generate content without a server.
+import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SimAdmin, type Settings } from './admin.ts';
 import { NO_COST, REALISTIC_COST, type CostModel } from './cost.ts';
+import type { BadCredentials, Deployment } from './auth.ts';
 import { Faults, parseFaultSpec, type FaultRates } from './faults.ts';
 import { generateSite } from './model.ts';
-import { createHandler } from './server.ts';
+import { createHandler, type SiteHandler } from './server.ts';
 import { SimState, type User } from './state.ts';
 import { selfSignedCert } from './tls.ts';
 
 export { SimAdmin, type FaultInput, type PageInfo, type Settings, type SpaceInfo } from './admin.ts';
 export { NO_COST, REALISTIC_COST, responseCostMs, type CostModel } from './cost.ts';
+export type { BadCredentials, Deployment } from './auth.ts';
+export { startGateway, type GatewayHandle } from './gateway.ts';
 export { bodySize, generateBody, isHostile } from './content.ts';
 export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRates, type FaultRule } from './faults.ts';
 export { generateSite, pageWebui, type Page, type Site, type Space } from './model.ts';
@@ -39,6 +43,16 @@ export interface SimOptions {
   tls?: boolean;
   /** Replaces the default users (see DEFAULT_USERS). The first one is the handle's email/token. */
   users?: User[];
+  /** `cloud` (default: v2 + v1 under /wiki) or `data-center` (v1 only, under `contextPath`, Bearer PATs). */
+  deployment?: Deployment;
+  /** Data Center's context path, e.g. `/confluence` (default: none, the site root). */
+  contextPath?: string;
+  /** What wrong credentials get: 401 (default), 403, or served as the anonymous user. */
+  badCredentials?: BadCredentials;
+  /** Space keys anonymous visitors may read; default: the first current global space. */
+  anonymousSpaces?: string[];
+  /** The site's cloud id (default: a new UUID, like every Cloud site's own). */
+  cloudId?: string;
 }
 
 export const DEFAULT_USERS: readonly User[] = [
@@ -66,8 +80,16 @@ export const DEFAULT_USERS: readonly User[] = [
 ];
 
 export interface SimHandle {
-  /** Site root, like `https://acme.atlassian.net`; the API is under `${baseUrl}/wiki/...`. */
+  /**
+   * The site as people open it: Cloud `https://acme.atlassian.net` (API under `/wiki`), Data Center
+   * with its context path, `https://wiki.corp.example/confluence` (API under `/rest/api`).
+   */
   baseUrl: string;
+  deployment: Deployment;
+  /** What `/_edge/tenant_info` answers (Cloud), the id the gateway routes by. */
+  cloudId: string;
+  /** The site's request handler, for the gateway (sim/gateway.ts) to forward to. */
+  handler: SiteHandler;
   email: string;
   token: string;
   /** Current pages served when the simulator started (admin.info().pages for the live count). */
@@ -94,7 +116,10 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
   const state = new SimState(site, users);
   const faultRates =
     typeof options.faults === 'string' ? parseFaultSpec(options.faults) : (options.faults ?? {});
+  const firstGlobal = site.spaces.find((s) => s.type === 'global' && s.status === 'current');
   const settings: Settings = {
+    badCredentials: options.badCredentials ?? '401',
+    anonymousSpaces: options.anonymousSpaces ?? (firstGlobal ? [firstGlobal.key] : []),
     rateLimit: options.rateLimit ?? 0,
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
@@ -102,8 +127,11 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     ...costModel(options.cost),
   };
   const admin = new SimAdmin(state, new Faults(seed, faultRates), settings);
-  let baseUrl = '';
-  const handler = createHandler(admin, () => baseUrl);
+  const deployment = options.deployment ?? 'cloud';
+  const contextPath = deployment === 'data-center' ? (options.contextPath ?? '').replace(/\/+$/, '') : '';
+  const cloudId = options.cloudId ?? randomUUID();
+  let siteRoot = '';
+  const handler = createHandler(admin, () => siteRoot, { deployment, contextPath, cloudId });
   const cert = options.tls ? selfSignedCert() : undefined;
   const server: Server = cert ? createHttpsServer(cert, handler) : createHttpServer(handler);
   const host = options.host ?? '127.0.0.1';
@@ -112,10 +140,13 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  baseUrl = `${cert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  siteRoot = `${cert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const first = users[0];
   return {
-    baseUrl,
+    baseUrl: siteRoot + contextPath,
+    deployment,
+    cloudId,
+    handler,
     email: first?.email ?? '',
     token: first?.token ?? '',
     pages: state.currentPageCount(),

@@ -1,12 +1,16 @@
-// The HTTP edge: auth, rate limit, latency and faults around the pure route handlers.
+// The HTTP edge: the deployment's layout and auth, rate limit, latency and faults around the pure
+// route handlers. Cloud serves v2 and v1 under /wiki and its cloud id at /_edge/tenant_info; Data
+// Center serves v1 only, under its context path. Page views answer the webui links, so a page URL
+// can be shown to open.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin, type SimAdmin } from './admin.ts';
 import type { ApiResponse } from './api.ts';
 import { responseCostMs } from './cost.ts';
+import { authenticate, type Deployment } from './auth.ts';
 import type { FaultKind } from './faults.ts';
 import { takeToken, rateLimitHeaders, type Bucket } from './ratelimit.ts';
 import { unit } from './rng.ts';
-import { handleV1, v1Error, v1ListingSpaceIds } from './v1.ts';
+import { CLOUD_V1, handleV1, pageOfWebui, v1Error, v1ListingSpaceIds, type V1Layout } from './v1.ts';
 import { handleV2, v2Error, v2ListingSpaceIds } from './v2.ts';
 
 const ADMIN_PREFIX = '/__sim/';
@@ -14,14 +18,6 @@ const ADMIN_PREFIX = '/__sim/';
 const ABSURD_RETRY_AFTER_S = 31_536_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function parseBasic(header: string | undefined): { email: string; token: string } | undefined {
-  const m = /^Basic\s+(\S+)$/i.exec(header ?? '');
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? undefined : { email: decoded.slice(0, colon), token: decoded.slice(colon + 1) };
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -47,20 +43,54 @@ function send(res: ServerResponse, r: ApiResponse, fault?: 'reset' | 'truncate')
   res.end(body);
 }
 
-export function createHandler(admin: SimAdmin, siteUrl: () => string) {
+/** How the site is laid out: which deployment, its context path (Data Center), its cloud id (Cloud). */
+export interface SiteLayout {
+  deployment: Deployment;
+  /** Data Center only: '' or e.g. '/confluence'. */
+  contextPath: string;
+  cloudId: string;
+}
+
+function sendHtml(res: ServerResponse, status: number, title: string): void {
+  const body = `<!DOCTYPE html><html><head><title>${title.replace(/[<&]/g, '')}</title></head><body></body></html>`;
+  res.writeHead(status, {
+    'Content-Type': 'text/html;charset=UTF-8',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export interface SiteHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  /** A request the gateway forwards (path without /ex/confluence/<cloudId>): scoped tokens are welcome here. */
+  viaGateway(req: IncomingMessage, res: ServerResponse, url: URL): void;
+}
+
+export function createHandler(admin: SimAdmin, siteUrl: () => string, site: SiteLayout): SiteHandler {
   const buckets = new Map<string, Bucket>();
   const { state, faults, settings } = admin;
+  const dataCenter = site.deployment === 'data-center';
+  const layout: V1Layout = dataCenter ? { context: site.contextPath, dataCenter } : CLOUD_V1;
+  const isApi = (path: string) => path.startsWith(`${site.contextPath}/rest/`);
 
-  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL, viaGateway = false): Promise<void> {
+    if (!dataCenter && url.pathname === '/_edge/tenant_info')
+      return send(res, { status: 200, body: { cloudId: site.cloudId } });
+    const view = pageOfWebui(state, layout, url.pathname, url.searchParams);
+    // The page a webui link opens (a person's browser: no API auth).
+    if (view !== null)
+      return sendHtml(res, view?.status === 'current' ? 200 : 404, view?.title ?? 'Page Not Found');
+    // Data Center's servlet container answers paths outside the REST API with an HTML 404.
+    if (dataCenter && !isApi(url.pathname)) return sendHtml(res, 404, 'Page Not Found');
     admin.requests++;
     const delay = settings.latencyMs + settings.jitterMs * unit(state.seed, 'jitter', admin.requests);
     if (delay > 0) await sleep(delay);
-    const v1 = url.pathname.startsWith('/wiki/rest/');
+    const v1 = dataCenter || url.pathname.startsWith('/wiki/rest/');
     const error = v1 ? v1Error : v2Error;
 
-    const creds = parseBasic(req.headers.authorization);
-    const user = creds && state.authenticate(creds.email, creds.token);
-    if (!user) return send(res, error(401, 'Unauthorized: missing or invalid email and API token'));
+    const caller = authenticate(state, site.deployment, req.headers, settings, viaGateway);
+    if ('status' in caller) return send(res, error(caller.status, caller.message));
+    const user = caller.user;
     if (user.access === 'none') {
       return send(res, error(403, `Current user (${user.email}) not permitted to use Confluence`));
     }
@@ -80,7 +110,7 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string) {
       url: url.pathname + url.search,
       listingSpaceIds: [
         ...v2ListingSpaceIds(url.pathname, url.searchParams),
-        ...v1ListingSpaceIds(state, url.pathname, url.searchParams),
+        ...v1ListingSpaceIds(state, layout, url.pathname, url.searchParams),
       ],
     });
     switch (fault) {
@@ -99,8 +129,9 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string) {
     }
 
     const apiReq = { method, path: url.pathname, query: url.searchParams, user, siteUrl: siteUrl() };
-    const r =
-      handleV2(state, apiReq) ?? handleV1(state, apiReq) ?? v2Error(404, `No route for ${url.pathname}`);
+    const r = dataCenter
+      ? (handleV1(state, apiReq, layout) ?? v1Error(404, `No route for ${url.pathname}`))
+      : (handleV2(state, apiReq) ?? handleV1(state, apiReq) ?? v2Error(404, `No route for ${url.pathname}`));
     r.headers = { ...limitHeaders, ...r.headers };
     // The server's work grows with what the answer carries: charged before the first byte, as a real one would.
     const cost = responseCostMs(settings, r.body);
@@ -108,13 +139,7 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string) {
     send(res, r, fault === 'reset' || fault === 'truncate' ? fault : undefined);
   }
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const work = url.pathname.startsWith(ADMIN_PREFIX)
-      ? readJson(req).then((body) =>
-          send(res, handleAdmin(admin, req.method ?? 'GET', url.pathname, url.searchParams, body)),
-        )
-      : api(req, res, url);
+  function fail(res: ServerResponse, work: Promise<void>): void {
     work.catch((err: unknown) => {
       const message = err instanceof SyntaxError ? `Bad JSON: ${err.message}` : 'Internal simulator error';
       if (!(err instanceof SyntaxError)) console.error('sim: request failed', err);
@@ -122,5 +147,20 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string) {
         send(res, { status: err instanceof SyntaxError ? 400 : 500, body: { error: message } });
       else res.destroy();
     });
+  }
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    fail(
+      res,
+      url.pathname.startsWith(ADMIN_PREFIX)
+        ? readJson(req).then((body) =>
+            send(res, handleAdmin(admin, req.method ?? 'GET', url.pathname, url.searchParams, body)),
+          )
+        : api(req, res, url),
+    );
   };
+  return Object.assign(handler, {
+    viaGateway: (req: IncomingMessage, res: ServerResponse, url: URL) => fail(res, api(req, res, url, true)),
+  });
 }

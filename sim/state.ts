@@ -10,10 +10,17 @@ export type Access = 'full' | 'limited' | 'none';
 
 export interface User {
   email: string;
+  /** The API token (Cloud) or personal access token (Data Center). */
   token: string;
   accountId: string;
   access: Access;
   hiddenSpaceKeys: string[];
+  /** Data Center username (default: the email's local part). */
+  username?: string;
+  /** Set for a scoped API token: the scopes it was created with. Undefined: a classic token. */
+  scopes?: string[];
+  /** The anonymous user a site with anonymous access serves unauthenticated requests as. */
+  anonymous?: boolean;
 }
 
 export class NotFoundError extends Error {}
@@ -250,6 +257,24 @@ export class SimState {
     return p && space ? { title: p.title, spaceKey: space.key } : undefined;
   }
 
+  /** The current page titled so in the space (titles are unique among a space's live pages). */
+  findPageByTitle(spaceId: number, title: string): Page | undefined {
+    return this.pages.find((p) => p.spaceId === spaceId && p.title === title && p.status === 'current');
+  }
+
+  /** Parent chain, root first (v1 `expand=ancestors`). */
+  ancestorsOf(page: Page): Page[] {
+    const chain: Page[] = [];
+    for (
+      let p = this.pagesById.get(page.parentId);
+      p && chain.length < 1000;
+      p = this.pagesById.get(p.parentId)
+    ) {
+      chain.unshift(p);
+    }
+    return chain;
+  }
+
   // ---- mutations (admin API)
 
   private touch(): void {
@@ -415,6 +440,10 @@ export class SimState {
       access: input.access ?? existing?.access ?? 'full',
       hiddenSpaceKeys: input.hiddenSpaceKeys ?? existing?.hiddenSpaceKeys ?? [],
     };
+    const username = input.username ?? existing?.username;
+    if (username !== undefined) user.username = username;
+    const scopes = input.scopes ?? existing?.scopes;
+    if (scopes !== undefined) user.scopes = scopes;
     this.users.set(email, user);
     return user;
   }
@@ -428,4 +457,37 @@ export class SimState {
     const user = this.users.get(email);
     return user && user.token === token ? user : undefined;
   }
+
+  /** Data Center: a personal access token (Bearer) alone names its user; Basic takes the username. */
+  authenticateDataCenter(
+    auth: { bearer: string } | { username: string; password: string },
+  ): User | undefined {
+    for (const user of this.users.values()) {
+      if (
+        'bearer' in auth
+          ? user.token === auth.bearer
+          : usernameOf(user) === auth.username && user.token === auth.password
+      ) {
+        return user;
+      }
+    }
+    return undefined;
+  }
+
+  /** What anonymous visitors see: the spaces granted to anonymous, never restricted pages. */
+  anonymousUser(spaceKeys: readonly string[]): User {
+    return {
+      email: '',
+      token: '',
+      accountId: '',
+      access: 'limited',
+      hiddenSpaceKeys: this.spaces.map((s) => s.key).filter((k) => !spaceKeys.includes(k)),
+      anonymous: true,
+    };
+  }
+}
+
+/** A Data Center username: the user's own, or its email's local part. */
+export function usernameOf(user: User): string {
+  return user.username ?? user.email.split('@')[0]!;
 }

@@ -63,8 +63,9 @@ describe('producer check', () => {
       simEnv(sim, { CONFLUENCE_EMAIL: 'noaccess@example.com', CONFLUENCE_API_TOKEN: 'noaccess-api-token' }),
     );
     expect(err.exitCode).toBe(ExitCode.auth);
-    expect(err.message).toMatch(/may not use Confluence \(403\)/);
+    expect(err.message).toMatch(/refused noaccess@example.com \(403\)/);
     expect(err.hint).toMatch(/product access/);
+    expect(err.hint).toMatch(/the token is wrong/);
   });
 
   it('nothing readable: the account sees no space', async () => {
@@ -114,7 +115,7 @@ describe('producer check', () => {
       CONFLUENCE_API_TOKEN: 'x'.repeat(24),
     });
     expect(err.exitCode).toBe(ExitCode.config);
-    expect(err.message).toMatch(/does not look like a Confluence Cloud site/);
+    expect(err.message).toMatch(/does not look like a Confluence site/);
   });
 });
 
@@ -136,7 +137,7 @@ describe('producer check CLI exit codes', () => {
   it('0 when the credentials work, 2 on a bad domain, 3 on a bad token, 4 on an unknown domain; the token never printed', async () => {
     const ok = await run(simEnv(sim));
     expect(ok.code).toBe(ExitCode.ok);
-    expect(ok.out).toMatch(/^ok: sim@example.com can read Confluence/);
+    expect(ok.out).toMatch(/^ok: signed in to http:\/\/127\.0\.0\.1:\d+ as Sim <sim@example.com>/);
 
     const badDomain = await run({
       CONFLUENCE_DOMAIN: 'https://acme.atlassian.net/wiki',

@@ -23,14 +23,15 @@ async function setup(options: SimOptions) {
   const cfg = simConfig(sim);
   const { log, lines } = captureLogger();
   client = createConfluenceClient({
-    siteUrl: cfg.siteUrl,
+    apiUrl: cfg.siteUrl,
     authorization: cfg.authorization,
+    proxy: cfg.proxy,
     connections: 4,
     requestTimeoutMs: 10_000,
     retry: cfg.retry,
     log,
   });
-  return { sim, client, source: createConfluenceSource(client), lines };
+  return { sim, client, source: createConfluenceSource(client, { pageBase: `${cfg.siteUrl}/wiki` }), lines };
 }
 
 async function pullAll(source: ReturnType<typeof createConfluenceSource>) {
@@ -68,7 +69,7 @@ describe('confluence source paging', () => {
     expect([...ids].sort()).toEqual(expectedPageIds(sim));
   });
 
-  it('reads personal and archived spaces, and builds absolute page URLs from _links.base + webui', async () => {
+  it('reads personal and archived spaces, and builds absolute page URLs on the site from webui', async () => {
     const { sim, source } = await setup({ spaces: 8, pages: 400 });
     const { spaces, pages } = await pullAll(source);
     expect(spaces.map((s) => s.id).sort()).toEqual(

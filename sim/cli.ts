@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { NO_COST, REALISTIC_COST, type CostModel } from './cost.ts';
 import { parseFaultSpec } from './faults.ts';
-import { startSim } from './index.ts';
+import { startGateway, startSim } from './index.ts';
 
 function int(name: string, min: number) {
   return (v: string): number => {
@@ -43,7 +43,9 @@ function costOption(o: Record<string, unknown>): CostModel {
 }
 
 export function registerSim(program: Command): void {
-  const sim = program.command('sim').description('Confluence Cloud simulator (see sim/README.md)');
+  const sim = program
+    .command('sim')
+    .description('Confluence simulator: Cloud, its gateway, Data Center (see sim/README.md)');
   sim
     .command('serve')
     .description(
@@ -82,6 +84,18 @@ export function registerSim(program: Command): void {
     .option('--cost-per-result-ms <ms>', 'cost model: per listed result', ms('--cost-per-result-ms'))
     .option('--cost-per-body-kb-ms <ms>', 'cost model: per KB of page body', ms('--cost-per-body-kb-ms'))
     .option('--tls', 'serve HTTPS with a self-signed certificate generated at start')
+    .addOption(
+      new Option('--deployment <kind>', 'cloud (v2 + v1 under /wiki) or data-center (v1, Bearer PATs)')
+        .choices(['cloud', 'data-center'])
+        .default('cloud'),
+    )
+    .option('--context-path <path>', 'data-center: the context path, e.g. /confluence', '')
+    .addOption(
+      new Option('--bad-credentials <answer>', 'what wrong credentials get')
+        .choices(['401', '403', 'anonymous'])
+        .default('401'),
+    )
+    .option('--gateway', 'cloud: also serve an api.atlassian.com-like gateway for scoped tokens')
     .action(async (o: Record<string, unknown>) => {
       const handle = await startSim({
         port: o.port as number,
@@ -95,18 +109,24 @@ export function registerSim(program: Command): void {
         slowMs: o.slowMs as number,
         cost: costOption(o),
         tls: o.tls === true,
+        deployment: o.deployment as 'cloud' | 'data-center',
+        contextPath: o.contextPath as string,
+        badCredentials: o.badCredentials as '401' | '403' | 'anonymous',
         ...(typeof o.faults === 'string' ? { faults: o.faults } : {}),
       });
+      const gateway = o.gateway === true ? await startGateway({ sites: [handle] }) : undefined;
       process.stdout.write(
         JSON.stringify({
           baseUrl: handle.baseUrl,
           email: handle.email,
           token: handle.token,
           pages: handle.pages,
+          ...(handle.deployment === 'data-center' ? { deployment: handle.deployment } : {}),
+          ...(gateway ? { gatewayUrl: gateway.url, cloudId: handle.cloudId } : {}),
         }) + '\n',
       );
       const stop = (): void => {
-        void handle.close().then(() => process.exit(0));
+        void Promise.all([handle.close(), gateway?.close()]).then(() => process.exit(0));
       };
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);

@@ -10,10 +10,16 @@ export type Transformed =
   | { kind: 'page' | 'marker'; event: HtmlPageEvent }
   | { kind: 'failure'; code: string; event: HtmlPageEvent; deadLetter: DeadLetter };
 
-/** The site's wiki root a page's links resolve against: everything before `/spaces/` in its URL. */
+/** The page URL layouts Confluence uses (Cloud, and Data Center under any context path). */
+const PAGE_PATHS = ['/spaces/', '/display/', '/pages/viewpage.action'];
+
+/**
+ * The site's wiki root a page's links resolve against: everything before the first page path in its
+ * URL (`…/wiki/spaces/ENG/pages/42`, `…/confluence/display/ENG/Title`, `…/pages/viewpage.action?pageId=42`).
+ */
 export function wikiBaseOf(pageUrl: string): string | null {
-  const at = pageUrl.indexOf('/spaces/');
-  return at === -1 ? null : pageUrl.slice(0, at);
+  const found = PAGE_PATHS.map((p) => pageUrl.indexOf(p)).filter((at) => at !== -1);
+  return found.length === 0 ? null : pageUrl.slice(0, Math.min(...found));
 }
 
 /**

@@ -36,9 +36,12 @@ export function simConfig(sim: SimHandle, extra: Record<string, string> = {}): P
   return { ...cfg, retry: { ...cfg.retry, baseDelayMs: 5, maxDelayMs: 50, retryAfterCapMs: 50 } };
 }
 
-/** Ids of the current pages the default (full-access) user can read: what a pull must emit, exactly. */
-export function expectedPageIds(sim: SimHandle): string[] {
-  const user = { ...DEFAULT_USERS[0]!, access: 'full' as const };
+/** Ids of the current pages a user (default: the full-access one) can read: what a pull must emit, exactly. */
+export function expectedPageIds(sim: SimHandle, email?: string): string[] {
+  const user = (email && sim.admin.state.users.get(email)) || {
+    ...DEFAULT_USERS[0]!,
+    access: 'full' as const,
+  };
   return sim.admin.state
     .filterPages(user, { statuses: ['current'] })
     .map((p) => String(p.id))

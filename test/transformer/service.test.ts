@@ -36,6 +36,12 @@ describe('wikiBaseOf', () => {
       'https://x.atlassian.net/wiki',
     );
   });
+  it('finds the root of Data Center page URLs, with or without a context path', () => {
+    expect(wikiBaseOf('https://wiki.corp.example/confluence/display/ENG/Spaces+Title')).toBe(
+      'https://wiki.corp.example/confluence',
+    );
+    expect(wikiBaseOf('http://127.0.0.1:8090/pages/viewpage.action?pageId=42')).toBe('http://127.0.0.1:8090');
+  });
   it('is null when the URL names no space', () => {
     expect(wikiBaseOf('https://acme.atlassian.net/wiki/x/AbCd')).toBeNull();
   });

@@ -232,7 +232,7 @@ const TLS_TRUST_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 const TLS_TRUST_TEXT =
-  /self[- ]signed certificate|unable to (verify|get (local )?issuer)|certificate has expired|does not match certificate's altnames|certificate fingerprint/i;
+  /self[- ]signed certificate|unable to (verify|get (local )?issuer)|certificate has expired|does not match certificate's altnames|fingerprint does not match|malformed certificate/i;
 
 type Wrapped = { code?: unknown; message?: unknown; cause?: unknown; originalError?: unknown };
 

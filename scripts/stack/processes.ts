@@ -24,7 +24,8 @@ export interface Server {
   portVariable: string;
   endpoint: string;
   ready(): Promise<boolean>;
-  install(): void;
+  /** Downloads what it runs, when not there yet (a server made of project files has nothing to fetch). */
+  install?(): void;
   start(): number;
 }
 
@@ -221,8 +222,10 @@ export async function startServers(servers: Server[], log: (line: string) => voi
         `Port ${server.port} already answers as ${server.name} but it is not this stack's; stop it or set ${server.portVariable}`,
       );
     }
-    log(`${server.name}: installing (first run downloads from Maven Central)`);
-    server.install();
+    if (server.install) {
+      log(`${server.name}: installing (first run downloads from Maven Central)`);
+      server.install();
+    }
     log(`${server.name}: starting`);
     started.push({ server, pid: server.start() });
     startedNow.push(server.name);

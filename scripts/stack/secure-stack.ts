@@ -6,7 +6,7 @@
 //                  (basic auth; Elasticsearch API key or basic auth), since those builds cannot do it here
 // Credentials are random, made once, kept as files (mode 0600) beside an env file that points at them.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,9 @@ export const secureFiles = {
   caKey: file('ca.key'),
   serverCert: file('server.crt'),
   serverKey: file('server.key'),
-  /** Key and certificate in one file, as Kafka's PEM keystore wants them. */
+  /** The server certificate followed by the CA's, as TLS servers send it (a CA fingerprint is checked on it). */
+  serverChain: file('server-chain.pem'),
+  /** Key and certificate chain in one file, as Kafka's PEM keystore wants them. */
   serverKeystore: file('server-keystore.pem'),
   clientCert: file('client.crt'),
   clientKey: file('client.key'),
@@ -91,15 +93,20 @@ export function makeCertificates(dir: string, opts: { serverNames?: string[]; da
   };
 }
 
-/** Makes the CA, certificates and credentials once; later runs reuse them. */
-function ensureMaterials(): void {
+/**
+ * Makes the CA, certificates and credentials once; later runs reuse them. New ones mean a new Kafka
+ * too: its SCRAM users were written into its metadata when its storage was formatted.
+ */
+async function ensureMaterials(): Promise<void> {
   if (existsSync(secureFiles.env)) return;
+  await stopServers(secureServers, () => {});
+  rmSync(path.join(stackDir, 'secure-kafka', 'data'), { recursive: true, force: true });
   makeCertificates(secureDir);
-  writeFileSync(
-    secureFiles.serverKeystore,
-    readFileSync(secureFiles.serverKey, 'utf8') + readFileSync(secureFiles.serverCert, 'utf8'),
-    { mode: 0o600 },
-  );
+  const chain = readFileSync(secureFiles.serverCert, 'utf8') + readFileSync(secureFiles.ca, 'utf8');
+  writeFileSync(secureFiles.serverChain, chain);
+  writeFileSync(secureFiles.serverKeystore, readFileSync(secureFiles.serverKey, 'utf8') + chain, {
+    mode: 0o600,
+  });
   const secret = () => randomBytes(18).toString('base64url');
   for (const f of [secureFiles.kafkaPassword, secureFiles.brokerPassword, secureFiles.registryPassword])
     writeSecret(f, secret());
@@ -202,7 +209,7 @@ const proxyConfigFile = path.join(stackDir, 'secure-proxy', 'config.json');
 
 function proxyConfig(upstream: { schemaRegistryUrl: string; elasticsearchUrl: string }): ProxyConfig {
   return {
-    certFile: secureFiles.serverCert,
+    certFile: secureFiles.serverChain,
     keyFile: secureFiles.serverKey,
     fronts: [
       {
@@ -258,7 +265,6 @@ const secureProxy: Server = {
     ]);
     return registry && es;
   },
-  install() {},
   start() {
     const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'auth-proxy.ts');
     return launch(
@@ -281,7 +287,7 @@ export async function secureStackUp(
   upstream: { schemaRegistryUrl: string; elasticsearchUrl: string },
   log: (line: string) => void = console.log,
 ): Promise<Record<string, string>> {
-  ensureMaterials();
+  await ensureMaterials();
   mkdirSync(path.dirname(proxyConfigFile), { recursive: true });
   const config = JSON.stringify(proxyConfig(upstream), null, 2);
   const current = existsSync(proxyConfigFile) ? readFileSync(proxyConfigFile, 'utf8') : '';

@@ -3,6 +3,9 @@
 // context path); the identity it proves (never anonymous, never another account); how wrong
 // credentials, missing scopes and wrong URLs are told; and a real proxy process in between.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../lib/errors.ts';
@@ -11,7 +14,7 @@ import { producerConfig } from '../../producer/config.ts';
 import { openSite } from '../../producer/site.ts';
 import { startGateway, startSim, type GatewayHandle, type SimHandle } from '../../sim/index.ts';
 import { startProxy, type ProxyHandle } from '../stack/proxy.ts';
-import { captureLogger, fastRetries } from './helpers.ts';
+import { captureLogger, expectedPageIds, fastRetries } from './helpers.ts';
 
 const SCOPES = ['read:confluence-user', 'read:space:confluence', 'read:page:confluence'];
 let cloud: SimHandle;
@@ -232,5 +235,76 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', () => {
     expect(err.exitCode).toBe(ExitCode.network);
     expect(err.hint).toContain('HTTPS_PROXY');
     expect(`${err.message} ${err.hint}`).not.toContain('proxy-secret-pass');
+  });
+});
+
+describe('Data Center paging', () => {
+  it.each([0, 50, 51, 130])(
+    'the source lists exactly %i pages of a one-space site, following the capped next links',
+    async (n) => {
+      const site = await startSim({ seed: 23, spaces: 1, pages: n, deployment: 'data-center' });
+      try {
+        const cfg = producerConfig({
+          ...fastRetries,
+          CONFLUENCE_DEPLOYMENT: 'data-center',
+          CONFLUENCE_BASE_URL: site.baseUrl,
+          CONFLUENCE_API_TOKEN: site.token,
+        });
+        const source = await openSite(cfg, { connections: 1, retry: cfg.retry, log: captureLogger().log });
+        const ids: string[] = [];
+        for await (const batch of source.spaces()) {
+          for (const space of batch)
+            for await (const pages of source.pages(space)) for (const p of pages) ids.push(p.id);
+        }
+        const requests = source.stats.requests;
+        await source.close();
+        expect(ids.sort()).toEqual(expectedPageIds(site));
+        // one space listing, then ceil(n / 50) content listings (one when the space is empty)
+        expect(requests).toBe(1 + Math.max(1, Math.ceil(n / 50)));
+      } finally {
+        await site.close();
+      }
+    },
+  );
+});
+
+describe('HTTPS through HTTPS_PROXY, trusting a corporate CA', () => {
+  it('a Data Center site with its own certificate, reached through the proxy by the CLI', async () => {
+    const site = await startSim({
+      seed: 24,
+      spaces: 2,
+      pages: 10,
+      deployment: 'data-center',
+      contextPath: '/wiki',
+      tls: true,
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'cks-ca-'));
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, site.ca!);
+    proxy.seen.length = 0;
+    try {
+      const r = await promisify(execFile)(
+        'node_modules/.bin/node',
+        ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'producer', 'check'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            NODE_EXTRA_CA_CERTS: ca,
+            ...fastRetries,
+            CONFLUENCE_DEPLOYMENT: 'data-center',
+            CONFLUENCE_BASE_URL: site.baseUrl,
+            CONFLUENCE_API_TOKEN: site.token,
+            HTTPS_PROXY: proxy.url,
+          },
+        },
+      );
+      expect(r.stdout).toMatch(/^ok: signed in to https:\/\/127\.0\.0\.1:\d+\/wiki as Sim <sim>/);
+      expect(proxy.seen.filter((s) => s.method === 'CONNECT').map((s) => s.target)).toContain(
+        new URL(site.baseUrl).host,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await site.close();
+    }
   });
 });

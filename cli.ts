@@ -9,6 +9,7 @@ import { registerIndexer } from './indexer/cli.ts';
 import { registerOps } from './ops/cli.ts';
 import { registerSearch } from './search/cli.ts';
 import { registerDemo } from './scripts/demo.ts';
+import { registerSources } from './sources/cli.ts';
 import { installCrashHandlers } from './lib/cli.ts';
 
 installCrashHandlers();
@@ -23,6 +24,7 @@ registerConvert(program);
 registerTransformer(program);
 registerIndexer(program);
 registerSearch(registerOps(program));
+registerSources(program);
 registerDemo(program);
 
 await program.parseAsync(process.argv);

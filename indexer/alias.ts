@@ -72,3 +72,23 @@ export async function applyRetention(
   }
   return doomed;
 }
+
+/**
+ * Deletes every index of one source (which takes its alias with it) and returns their names. Only
+ * `<prefix>-<sourceId>-<run id>` exactly: the source `acme` never touches `acme-eu`'s indices.
+ */
+export async function deleteSourceIndices(
+  es: Elasticsearch,
+  prefix: string,
+  sourceId: string,
+  guard: Guard,
+): Promise<string[]> {
+  const alias = aliasName(prefix, sourceId);
+  const found = await guard(() =>
+    es.indices.get({ index: `${alias}-*`, expand_wildcards: ['open', 'closed'] }, { ignore: [404] }),
+  );
+  const ours = new RegExp(`^${alias}-[0-9a-z]{26}$`);
+  const indices = Object.keys(found).filter((name) => ours.test(name));
+  if (indices.length > 0) await guard(() => es.indices.delete({ index: indices }, { ignore: [404] }));
+  return indices.sort();
+}

@@ -3,6 +3,7 @@ import kafkajs, {
   CompressionTypes,
   Kafka,
   Partitioners,
+  type Admin,
   logLevel,
   type ISocketFactory,
   type ITopicConfig,
@@ -121,9 +122,7 @@ export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<n
   try {
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = topicSpecs(cfg).filter((t) => !existing.has(t.topic));
-      if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+      await createMissing(admin, topicSpecs(cfg));
       const [raw, html] = (
         await admin.fetchTopicMetadata({ topics: [cfg.topics.rawPages, cfg.topics.htmlPages] })
       ).topics;
@@ -136,6 +135,43 @@ export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<n
         );
       }
       return raw!.partitions.length;
+    } finally {
+      await admin.disconnect();
+    }
+  } catch (err) {
+    throw err instanceof UserError ? err : kafkaUnavailable(cfg, err);
+  }
+}
+
+async function createMissing(admin: Admin, specs: ITopicConfig[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((t) => !existing.has(t.topic));
+  // Another process may create the same topic meanwhile: that is what was wanted.
+  if (missing.length > 0)
+    await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((err: Error) => {
+      if (!/already exists/i.test(err.message)) throw err;
+    });
+}
+
+/** Creates compacted topics (one record per key: config and status topics) when missing. */
+export async function ensureCompactedTopics(
+  kafka: Kafka,
+  cfg: ServicesConfig,
+  topics: { topic: string; partitions: number }[],
+): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    try {
+      await createMissing(
+        admin,
+        topics.map(({ topic, partitions }) => ({
+          topic,
+          numPartitions: partitions,
+          replicationFactor: -1,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        })),
+      );
     } finally {
       await admin.disconnect();
     }

@@ -1,12 +1,14 @@
 // The producer's configuration, read and validated once: which Confluence site, with which account,
 // under which source id, how hard to pull. The API token comes from the environment or a file, never argv.
 import { z } from 'zod';
+import { parseDuration } from '../lib/duration.ts';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { COMPRESSIONS, DEFAULT_COMPRESSION, type Compression } from '../lib/kafka.ts';
 import { readSecret, registerBasicAuth, registerBearerAuth, registerSecret } from '../lib/secrets.ts';
 import { DEPLOYMENT_KINDS, type DeploymentKind } from './deployment.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
+import { everySpace, type SpaceScope } from './scope.ts';
 
 /** Where Confluence requests go through: undici's EnvHttpProxyAgent takes these as they are. */
 export interface ProxyConfig {
@@ -15,7 +17,22 @@ export interface ProxyConfig {
   noProxy: string;
 }
 
-export interface ProducerConfig {
+/** How hard to pull, through which proxy, and where to write: the same for every site a process pulls. */
+export interface ProducerTuning {
+  proxy: ProxyConfig;
+  /** cloud-scoped: the gateway root, `https://api.atlassian.com` unless CONFLUENCE_GATEWAY_URL says otherwise. */
+  gatewayUrl: string;
+  /** Spaces pulled at once, and pooled HTTP connections to Confluence. */
+  concurrency: number;
+  requestTimeoutMs: number;
+  retry: RetryPolicy;
+  /** zstd (default), gzip or none: bench/README.md#compression has the measurement behind the default. */
+  compression: Compression;
+  services: ServicesConfig;
+}
+
+/** One site to pull: from environment variables (`producer run`) or from a source record (sources service). */
+export interface ProducerConfig extends ProducerTuning {
   /** How the site is reached: Cloud with a classic token, Cloud through the gateway with a scoped token, Data Center. */
   deployment: DeploymentKind;
   /**
@@ -27,19 +44,11 @@ export interface ProducerConfig {
   email: string;
   /** The ready-made authorization header (Basic on Cloud, Bearer on Data Center); the token itself is not kept. */
   authorization: string;
-  /** cloud-scoped: the gateway root, `https://api.atlassian.com` unless CONFLUENCE_GATEWAY_URL says otherwise. */
-  gatewayUrl: string;
   /** cloud-scoped: CONFLUENCE_CLOUD_ID, or undefined to discover it from the site's /_edge/tenant_info. */
   cloudId: string | undefined;
-  proxy: ProxyConfig;
   sourceId: string;
-  /** Spaces pulled at once, and pooled HTTP connections to Confluence. */
-  concurrency: number;
-  requestTimeoutMs: number;
-  retry: RetryPolicy;
-  /** zstd (default), gzip or none: bench/README.md#compression has the measurement behind the default. */
-  compression: Compression;
-  services: ServicesConfig;
+  /** Which spaces the pull reads (default: every space, archived ones too). */
+  scope: SpaceScope;
 }
 
 const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -57,20 +66,26 @@ export function suggestDomain(raw: string): string {
   return s;
 }
 
-/** A valid CONFLUENCE_DOMAIN is a bare host name; anything else gets the corrected value in the message. */
-const domainVar = z
-  .string()
-  .transform((s) => s.toLowerCase())
-  .superRefine((value, ctx) => {
-    if (HOST.test(value)) return;
-    const fix = suggestDomain(value);
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        `must be the full host name of your site (the host in its address), without scheme, path, port or spaces` +
-        (HOST.test(fix) ? ` — use CONFLUENCE_DOMAIN=${fix}` : ', e.g. yourcompany.atlassian.net'),
+/**
+ * A valid domain is a bare host name; anything else gets the corrected value in the message, written
+ * the way the caller sets it (`CONFLUENCE_DOMAIN=acme.atlassian.net`, or `"domain": "acme.atlassian.net"`).
+ */
+export const domainSchema = (useInstead: (fix: string) => string) =>
+  z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .superRefine((value, ctx) => {
+      if (HOST.test(value)) return;
+      const fix = suggestDomain(value);
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `must be the full host name of your site (the host in its address), without scheme, path, port or spaces` +
+          (HOST.test(fix) ? ` — use ${useInstead(fix)}` : ', e.g. yourcompany.atlassian.net'),
+      });
     });
-  });
+
+const domainVar = domainSchema((fix) => `CONFLUENCE_DOMAIN=${fix}`);
 
 /** `acme.atlassian.net` → `acme-atlassian-net`: lowercase [a-z0-9-], usable inside an ES index name. */
 export function sourceIdOf(hostAndPort: string): string {
@@ -89,6 +104,68 @@ const proxyVar = z
   .refine((u) => /^https?:/i.test(u), { message: 'must be an http:// or https:// proxy URL' })
   .optional();
 
+const tuningShape = {
+  CONFLUENCE_GATEWAY_URL: vars.url('https://api.atlassian.com').default('https://api.atlassian.com'),
+  HTTPS_PROXY: proxyVar,
+  HTTP_PROXY: proxyVar,
+  NO_PROXY: z.string().optional(),
+  PRODUCER_CONCURRENCY: vars.int(1, 64, 4).default(4),
+  PRODUCER_REQUEST_TIMEOUT_S: vars.int(1, 600, 60).default(60),
+  PRODUCER_MAX_RETRIES: vars.int(0, 50, 6).default(6),
+  PRODUCER_RETRY_AFTER_CAP_S: vars.int(1, 3600, 60).default(60),
+  PRODUCER_COMPRESSION: z
+    .enum(COMPRESSIONS, { message: `must be one of ${COMPRESSIONS.join(', ')}` })
+    .default(DEFAULT_COMPRESSION),
+};
+
+/** The PRODUCER_* tuning, the proxy, the gateway and the services, validated once. */
+export function producerTuning(env: Env = process.env): ProducerTuning {
+  const c = readConfig(tuningShape, proxyEnv(env));
+  for (const proxy of [c.HTTPS_PROXY, c.HTTP_PROXY]) registerSecret(proxyPassword(proxy));
+  return {
+    proxy: { httpsProxy: c.HTTPS_PROXY ?? '', httpProxy: c.HTTP_PROXY ?? '', noProxy: c.NO_PROXY ?? '' },
+    gatewayUrl: c.CONFLUENCE_GATEWAY_URL,
+    concurrency: c.PRODUCER_CONCURRENCY,
+    requestTimeoutMs: c.PRODUCER_REQUEST_TIMEOUT_S * 1000,
+    retry: {
+      ...defaultRetryPolicy,
+      maxRetries: c.PRODUCER_MAX_RETRIES,
+      retryAfterCapMs: c.PRODUCER_RETRY_AFTER_CAP_S * 1000,
+    },
+    compression: c.PRODUCER_COMPRESSION,
+    services: servicesConfig(env),
+  };
+}
+
+/** One site's access: where, how, as whom. The token is turned into the header and not kept. */
+export interface SiteAccess {
+  deployment: DeploymentKind;
+  siteUrl: string;
+  /** The account email (Cloud); the username or '' (Data Center). */
+  email: string;
+  token: string;
+  sourceId: string;
+  cloudId?: string | undefined;
+  scope?: SpaceScope;
+}
+
+/** A site's pull config: the header by deployment (Basic on Cloud, Bearer on Data Center), registered for scrubbing. */
+export function siteConfig(tuning: ProducerTuning, site: SiteAccess): ProducerConfig {
+  return {
+    ...tuning,
+    deployment: site.deployment,
+    siteUrl: site.siteUrl,
+    email: site.email,
+    authorization:
+      site.deployment === 'data-center'
+        ? registerBearerAuth(site.token)
+        : registerBasicAuth(site.email, site.token),
+    cloudId: site.cloudId,
+    sourceId: site.sourceId,
+    scope: site.scope ?? everySpace,
+  };
+}
+
 const shape = {
   CONFLUENCE_DEPLOYMENT: z
     .enum(DEPLOYMENT_KINDS, {
@@ -102,29 +179,18 @@ const shape = {
     .email({ message: 'must be the Atlassian account email, e.g. me@example.com' })
     .optional(),
   CONFLUENCE_USERNAME: z.string().min(1).optional(),
-  CONFLUENCE_GATEWAY_URL: vars.url('https://api.atlassian.com').default('https://api.atlassian.com'),
   CONFLUENCE_CLOUD_ID: z
     .string()
     .regex(/^[A-Za-z0-9-]{8,64}$/, {
       message: "must be the site's cloud id (a UUID, from https://<site>/_edge/tenant_info)",
     })
     .optional(),
-  HTTPS_PROXY: proxyVar,
-  HTTP_PROXY: proxyVar,
-  NO_PROXY: z.string().optional(),
   SOURCE_ID: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]*$/, {
       message: 'must be lowercase letters, digits and -, e.g. acme-atlassian-net',
     })
     .optional(),
-  PRODUCER_CONCURRENCY: vars.int(1, 64, 4).default(4),
-  PRODUCER_REQUEST_TIMEOUT_S: vars.int(1, 600, 60).default(60),
-  PRODUCER_MAX_RETRIES: vars.int(0, 50, 6).default(6),
-  PRODUCER_RETRY_AFTER_CAP_S: vars.int(1, 3600, 60).default(60),
-  PRODUCER_COMPRESSION: z
-    .enum(COMPRESSIONS, { message: `must be one of ${COMPRESSIONS.join(', ')}` })
-    .default(DEFAULT_COMPRESSION),
 };
 
 function readToken(env: Env, kind: DeploymentKind): string {
@@ -153,7 +219,11 @@ function proxyEnv(env: Env): Env {
 }
 
 /** The site as people open it: Cloud drops a trailing /wiki; Data Center keeps its context path, whatever it is. */
-function siteUrlOf(kind: DeploymentKind, domain: string | undefined, baseUrl: string | undefined): string {
+export function siteUrlOf(
+  kind: DeploymentKind,
+  domain: string | undefined,
+  baseUrl: string | undefined,
+): string {
   if (baseUrl === undefined) return `https://${domain}`;
   return kind === 'data-center' ? baseUrl : baseUrl.replace(/\/wiki$/, '');
 }
@@ -166,7 +236,7 @@ function defaultSourceId(kind: DeploymentKind, domain: string | undefined, siteU
 }
 
 export function producerConfig(env: Env = process.env): ProducerConfig {
-  const c = readConfig(shape, proxyEnv(env));
+  const c = readConfig(shape, env);
   const kind = c.CONFLUENCE_DEPLOYMENT;
   const dataCenter = kind === 'data-center';
   const missing: string[] = [];
@@ -194,28 +264,15 @@ export function producerConfig(env: Env = process.env): ProducerConfig {
     );
   }
   const siteUrl = siteUrlOf(kind, c.CONFLUENCE_DOMAIN, c.CONFLUENCE_BASE_URL);
-  const email = dataCenter ? (c.CONFLUENCE_USERNAME ?? '') : c.CONFLUENCE_EMAIL!;
-  const token = readToken(env, kind);
-  for (const proxy of [c.HTTPS_PROXY, c.HTTP_PROXY]) registerSecret(proxyPassword(proxy));
-  return {
+  const tuning = producerTuning(env);
+  return siteConfig(tuning, {
     deployment: kind,
     siteUrl,
-    email,
-    authorization: dataCenter ? registerBearerAuth(token) : registerBasicAuth(email, token),
-    gatewayUrl: c.CONFLUENCE_GATEWAY_URL,
+    email: dataCenter ? (c.CONFLUENCE_USERNAME ?? '') : c.CONFLUENCE_EMAIL!,
+    token: readToken(env, kind),
     cloudId: c.CONFLUENCE_CLOUD_ID,
-    proxy: { httpsProxy: c.HTTPS_PROXY ?? '', httpProxy: c.HTTP_PROXY ?? '', noProxy: c.NO_PROXY ?? '' },
     sourceId: c.SOURCE_ID ?? defaultSourceId(kind, c.CONFLUENCE_DOMAIN, siteUrl),
-    concurrency: c.PRODUCER_CONCURRENCY,
-    requestTimeoutMs: c.PRODUCER_REQUEST_TIMEOUT_S * 1000,
-    retry: {
-      ...defaultRetryPolicy,
-      maxRetries: c.PRODUCER_MAX_RETRIES,
-      retryAfterCapMs: c.PRODUCER_RETRY_AFTER_CAP_S * 1000,
-    },
-    compression: c.PRODUCER_COMPRESSION,
-    services: servicesConfig(env),
-  };
+  });
 }
 
 /** A proxy URL's password (http://user:pass@host), so that it is scrubbed like a token. */
@@ -227,13 +284,12 @@ function proxyPassword(url: string | undefined): string | undefined {
 
 /** `90s`, `30m`, `4h`, `1d` → milliseconds (for `run --every`). */
 export function parseEvery(text: string): number {
-  const m = /^(\d+)\s*(s|m|h|d)$/.exec(text.trim());
-  const n = m ? Number(m[1]) : 0;
-  if (!m || n <= 0) {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
     throw new ConfigError(
       `--every ${JSON.stringify(text)} is not a duration`,
       'Use a number and a unit: 90s, 30m, 4h or 1d.',
     );
   }
-  return n * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+  return ms;
 }

@@ -19,6 +19,31 @@ export function etaMs(c: ProgressCounts, elapsedMs: number): number | undefined 
   return (elapsedMs * (c.spacesTotal - c.spacesDone)) / c.spacesDone;
 }
 
+/** The counts with rate and ETA, as log lines and the live progress show them. */
+export interface ProgressFields extends ProgressCounts {
+  pagesPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export function progressFields(c: ProgressCounts, elapsedMs: number): ProgressFields {
+  const eta = etaMs(c, elapsedMs);
+  return {
+    ...c,
+    pagesPerSecond: Math.round(pagesPerSecond(c.pages, elapsedMs)),
+    etaSeconds: eta === undefined ? null : Math.round(eta / 1000),
+  };
+}
+
+/** A running pull's progress as the sources service publishes it: counts, rate, ETA, HTTP trouble. */
+export interface LiveProgress extends ProgressFields {
+  runId: string;
+  startedAt: number;
+  requests: number;
+  retries: number;
+  /** Confluence 429 answers so far. */
+  rateLimited: number;
+}
+
 export interface Progress {
   update(c: ProgressCounts): void;
   stop(): void;
@@ -27,15 +52,7 @@ export interface Progress {
 export function createProgress(opts: { interactive: boolean; log: Logger; intervalMs?: number }): Progress {
   const started = Date.now();
   let last: ProgressCounts = { spacesDone: 0, spacesTotal: 0, pages: 0 };
-  const fields = (c: ProgressCounts) => {
-    const elapsed = Date.now() - started;
-    const eta = etaMs(c, elapsed);
-    return {
-      ...c,
-      pagesPerSecond: Math.round(pagesPerSecond(c.pages, elapsed)),
-      etaSeconds: eta === undefined ? null : Math.round(eta / 1000),
-    };
-  };
+  const fields = (c: ProgressCounts) => progressFields(c, Date.now() - started);
   if (opts.interactive) {
     const bar = new SingleBar(
       {

@@ -1,9 +1,10 @@
 // One full pull: list every readable space, stream each space's pages straight from the listing to
 // Kafka (a bounded number of spaces at once, one unacknowledged send per space), then close the run.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
-import { createKafka, ensureTopics, kafkaUnavailable, type Kafka } from '../lib/kafka.ts';
+import type { ServicesConfig } from '../lib/config.ts';
+import { createKafka, ensureTopics, kafkaUnavailable, type Kafka, type Producer } from '../lib/kafka.ts';
 import type { Logger } from '../lib/log.ts';
-import { createCodecs } from '../lib/registry.ts';
+import { createCodecs, type Codecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
 import { scrub } from '../lib/secrets.ts';
 import type { Run, Space } from '../schemas/index.ts';
@@ -11,8 +12,9 @@ import type { ProducerConfig } from './config.ts';
 import { ConfluenceError, type ConfluenceStats } from './confluence-client.ts';
 import type { ConfluenceSource } from './confluence-source.ts';
 import { explainFailure } from './failures.ts';
-import { createProgress } from './progress.ts';
+import { createProgress, progressFields, type LiveProgress } from './progress.ts';
 import { createRunWriter, type RunWriter } from './run-writer.ts';
+import { inScope } from './scope.ts';
 import { openSite, type ConfluenceSite } from './site.ts';
 
 /** What a run did, as the runs topic records it, plus what a person needs at the end of it. */
@@ -35,22 +37,34 @@ export interface RunSummary extends Pick<
   hint: string | null;
 }
 
+/** A Kafka producer and codecs several runs share (the sources service pulls many sites at once). */
+export interface PullConnection {
+  producer: Producer;
+  codecs: Codecs;
+  partitions: number;
+}
+
 export interface RunOptions {
   log: Logger;
   /** Aborting stops the pull and ends the run with ABORT markers (e.g. on SIGTERM). */
   signal?: AbortSignal;
   interactive?: boolean;
+  /** Called as the pull moves (each space listed, each listing acknowledged): the live progress. */
+  onProgress?: (progress: LiveProgress) => void;
+  /** Use this connection instead of opening one; it is left open. */
+  connection?: PullConnection;
 }
 
-async function connect(cfg: ProducerConfig, log: Logger) {
-  const kafka: Kafka = createKafka(cfg.services, 'producer', log);
-  const partitions = await ensureTopics(kafka, cfg.services);
+/** Opens the connection a run writes through; the caller disconnects `producer`. */
+export async function connectPull(services: ServicesConfig, log: Logger): Promise<PullConnection> {
+  const kafka: Kafka = createKafka(services, 'producer', log);
+  const partitions = await ensureTopics(kafka, services);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {
     await producer.connect().catch((err: unknown) => {
-      throw kafkaUnavailable(cfg.services, err);
+      throw kafkaUnavailable(services, err);
     });
-    const codecs = await createCodecs(cfg.services);
+    const codecs = await createCodecs(services);
     return { producer, codecs, partitions };
   } catch (err) {
     await producer.disconnect().catch(() => {}); // an open producer would keep the process alive
@@ -114,7 +128,9 @@ async function eachBounded<T>(
 export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<RunSummary> {
   const runId = newRunId();
   const log = opts.log.child({ runId, sourceId: cfg.sourceId });
-  const { producer, codecs, partitions } = await connect(cfg, log);
+  const shared = opts.connection;
+  const { producer, codecs, partitions } = shared ?? (await connectPull(cfg.services, log));
+  const disconnect = () => (shared ? Promise.resolve() : producer.disconnect());
   const writer = createRunWriter({
     producer,
     codecs,
@@ -131,7 +147,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
   try {
     await writer.start();
   } catch (err) {
-    await producer.disconnect();
+    await disconnect();
     throw kafkaUnavailable(cfg.services, err);
   }
   if (opts.signal?.aborted) failed.abort(opts.signal.reason);
@@ -148,11 +164,17 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     log.info({ account: account.accountId ?? account.username, apiUrl: site.apiUrl }, 'signed in');
     const source: ConfluenceSource = site;
     const spaces: Space[] = [];
-    for await (const batch of source.spaces(signal)) spaces.push(...batch);
+    for await (const batch of source.spaces(signal))
+      spaces.push(...batch.filter((space) => inScope(space, cfg.scope)));
     writer.counts.spaces = spaces.length;
     let spacesDone = 0;
-    const tick = () =>
-      progress.update({ spacesDone, spacesTotal: spaces.length, pages: writer.counts.pages });
+    const tick = () => {
+      const counts = { spacesDone, spacesTotal: spaces.length, pages: writer.counts.pages };
+      progress.update(counts);
+      const { requests, retries, rateLimited } = site!.stats;
+      const fields = progressFields(counts, Date.now() - writer.startedAt);
+      opts.onProgress?.({ runId, startedAt: writer.startedAt, ...fields, requests, retries, rateLimited });
+    };
     tick();
     await eachBounded(spaces, cfg.concurrency, failed, async (space) => {
       await pullSpace(source, writer, space, signal, log, tick);
@@ -190,6 +212,6 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     return { runId, sourceId: cfg.sourceId, ...counts };
   } finally {
     await site?.close();
-    await producer.disconnect();
+    await disconnect();
   }
 }

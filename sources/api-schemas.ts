@@ -1,0 +1,161 @@
+// The API's request and response shapes (zod): fastify validates requests and serializes responses
+// with them, and the OpenAPI document is generated from them, so the three never disagree.
+import { z } from 'zod';
+import { deploymentSchema } from './record.ts';
+
+export const problem = z
+  .object({ error: z.string(), hint: z.string().optional() })
+  .describe('What went wrong, and what to do about it');
+
+export const sourceParams = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, { message: 'must be a source id, e.g. acme-atlassian-net' }),
+});
+
+const scope = z.object({ include: z.array(z.string()), exclude: z.array(z.string()), archived: z.boolean() });
+
+export const sourceView = z
+  .looseObject({
+    id: z.string(),
+    domain: z.string().nullable(),
+    baseUrl: z.string().nullable(),
+    siteUrl: z.string(),
+    email: z.string(),
+    schedule: z.object({ every: z.string(), paused: z.boolean() }),
+    scope,
+    deployment: deploymentSchema,
+    createdAt: z.number(),
+    updatedAt: z.number(),
+    runRequestedAt: z.number().nullable(),
+    tokenStored: z.literal(true).describe('The token is stored encrypted; it is never returned'),
+  })
+  .describe('A connected site (the token is never shown)');
+
+const runningPull = z
+  .object({
+    runId: z.string().nullable(),
+    startedAt: z.number(),
+    spacesDone: z.number(),
+    spacesTotal: z.number(),
+    pages: z.number(),
+    pagesPerSecond: z.number(),
+    etaSeconds: z.number().nullable(),
+    requests: z.number(),
+    retries: z.number(),
+    rateLimited: z.number().describe('Confluence 429 answers so far'),
+  })
+  .describe('The pull running now, updated every few seconds');
+
+const lastRun = z.object({
+  runId: z.string().nullable(),
+  status: z.enum(['SUCCEEDED', 'FAILED', 'NOT_STARTED']),
+  startedAt: z.number(),
+  endedAt: z.number(),
+  pages: z.number(),
+  error: z.string().nullable(),
+  hint: z.string().nullable(),
+});
+
+export const statusView = z.object({
+  running: runningPull.nullable(),
+  lastRun: lastRun.nullable().describe('How the last pull ended (the pull itself; going live is in runs)'),
+  nextRunAt: z.number().nullable().describe('When the next pull is due (null: paused, or running now)'),
+  owner: z.string().nullable().describe('The instance that last reported on this source'),
+});
+
+const when = z.number().nullable().optional();
+export const runRow = z
+  .object({
+    kind: z.literal('run'),
+    runId: z.string(),
+    sourceId: z.string(),
+    index: z.string(),
+    replayOf: z.string().nullable(),
+    status: z.enum(['indexing', 'held', 'flipped', 'failed', 'superseded', 'rolled-back']),
+    reason: z.string().nullable(),
+    firstSeenAt: z.number(),
+    startedAt: when,
+    endedAt: when,
+    completedAt: when,
+    decidedAt: when,
+    flippedAt: when,
+    docs: when.describe('Distinct pages in the run index'),
+    failures: when.describe('Pages the run could not deliver (conversion failures)'),
+    pagesTotal: when.describe('Pages the producer emitted'),
+    liveDocs: when,
+    lastActivityAt: when,
+    deleteAfter: when,
+    deletedAt: when,
+    live: z.boolean().describe('The alias points at this run now'),
+    flipMs: z.number().nullable().optional(),
+  })
+  .describe('A run as the indexer recorded it');
+
+export const liveIndex = z
+  .object({
+    runId: z.string().nullable(),
+    index: z.string(),
+    pages: z.object({ public: z.number(), internal: z.number(), total: z.number() }),
+    wentLiveAt: z.number().nullable(),
+  })
+  .nullable()
+  .describe('What the AI searches now; null before a first run went live');
+
+export const sourceDetail = sourceView.extend({
+  status: statusView,
+  live: liveIndex,
+  runs: z.array(runRow),
+});
+
+export const sourceSummary = sourceView.extend({ status: statusView });
+
+export const created = sourceView.extend({
+  check: z.object({
+    spacesSeen: z.number(),
+    pagesReadableIn: z.string().nullable(),
+  }),
+});
+
+export const removed = z.object({
+  sourceId: z.string(),
+  alias: z.string(),
+  indices: z.array(z.string()).describe('Run indices deleted (the alias went with them)'),
+  record: z.boolean(),
+  token: z.boolean(),
+});
+
+export const runNowAnswer = z.object({
+  sourceId: z.string(),
+  requestedAt: z.number(),
+  message: z.string(),
+});
+
+export const pagesQuery = z.object({
+  q: z.string().max(1000).optional().describe('Search text (title and body)'),
+  visibility: z.enum(['public', 'internal']).optional(),
+  space: z.string().max(255).optional().describe('Only this space key'),
+  from: z.coerce.number().int().min(0).max(10_000).default(0),
+  size: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+export const pagesAnswer = z.object({
+  total: z.number(),
+  from: z.number(),
+  size: z.number(),
+  pages: z.array(
+    z.object({
+      pageId: z.string(),
+      title: z.string(),
+      spaceKey: z.string(),
+      spaceName: z.string(),
+      visibility: z.enum(['public', 'internal']),
+      url: z.string(),
+      updatedAt: z.string().nullable(),
+    }),
+  ),
+});
+
+export const traceAnswer = z.object({
+  pageId: z.string(),
+  runId: z.string(),
+  steps: z.array(z.object({ where: z.string(), found: z.boolean(), detail: z.string() })),
+});

@@ -2,6 +2,7 @@
 // with them, and the OpenAPI document is generated from them, so the three never disagree.
 import { z } from 'zod';
 import { deploymentSchema } from './record.ts';
+import { lastRun, runningPull } from './status.ts';
 
 export const problem = z
   .object({ error: z.string(), hint: z.string().optional() })
@@ -30,33 +31,8 @@ export const sourceView = z
   })
   .describe('A connected site (the token is never shown)');
 
-const runningPull = z
-  .object({
-    runId: z.string().nullable(),
-    startedAt: z.number(),
-    spacesDone: z.number(),
-    spacesTotal: z.number(),
-    pages: z.number(),
-    pagesPerSecond: z.number(),
-    etaSeconds: z.number().nullable(),
-    requests: z.number(),
-    retries: z.number(),
-    rateLimited: z.number().describe('Confluence 429 answers so far'),
-  })
-  .describe('The pull running now, updated every few seconds');
-
-const lastRun = z.object({
-  runId: z.string().nullable(),
-  status: z.enum(['SUCCEEDED', 'FAILED', 'NOT_STARTED']),
-  startedAt: z.number(),
-  endedAt: z.number(),
-  pages: z.number(),
-  error: z.string().nullable(),
-  hint: z.string().nullable(),
-});
-
 export const statusView = z.object({
-  running: runningPull.nullable(),
+  running: runningPull.nullable().describe('The pull running now, updated every few seconds'),
   lastRun: lastRun.nullable().describe('How the last pull ended (the pull itself; going live is in runs)'),
   nextRunAt: z.number().nullable().describe('When the next pull is due (null: paused, or running now)'),
   owner: z.string().nullable().describe('The instance that last reported on this source'),

@@ -121,7 +121,7 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
     handler: async (req) => admin.remove(req.params.id),
   });
 
-  api.post('/api/sources/:id/run', {
+  api.post('/api/sources/:id/runs', {
     schema: {
       tags,
       summary: 'Run now (refused while a pull of the source is running: never two at once)',

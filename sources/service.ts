@@ -5,15 +5,16 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createElasticsearch, elasticsearchAnswers } from '../lib/elasticsearch.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { createKafka, ensureCompactedTopics, kafkaUnavailable } from '../lib/kafka.ts';
+import { createKafka, ensureCompactedTopics, kafkaReadiness, kafkaUnavailable } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { registerSecret } from '../lib/secrets.ts';
 import { startService, type ServiceHandle } from '../lib/service.ts';
 import { connectPull } from '../producer/run.ts';
 import { createAdmin } from './admin.ts';
 import { buildApi } from './api.ts';
+import { registerConsole } from './console.ts';
 import type { SourcesConfig } from './config.ts';
 import { joinGroup } from './membership.ts';
 import { parseRecord, type SourceRecord } from './record.ts';
@@ -54,6 +55,7 @@ function readAdminToken(file: string): string {
 
 export async function startSources(
   cfg: SourcesConfig,
+  /** plugins: what is served next to the API (default: the console). */
   opts: { log?: Logger; plugins?: FastifyPluginAsync[]; metricsPort?: number } = {},
 ): Promise<SourcesHandle> {
   const instance = `${hostname()}:${process.pid}:${randomBytes(2).toString('hex')}`;
@@ -95,6 +97,10 @@ export async function startSources(
     closers.push(() => es.close());
     const service = await startService('sources', log, opts.metricsPort);
     closers.push(() => service.close());
+    const kafkaProbe = kafkaReadiness(kafka);
+    closers.push(() => kafkaProbe.close());
+    service.readyWhen('kafka', kafkaProbe.check);
+    service.readyWhen('elasticsearch', () => elasticsearchAnswers(es));
     const admin = createAdmin({
       sources,
       status,
@@ -106,7 +112,7 @@ export async function startSources(
     });
     const app = await buildApi(
       { cfg, admin, sources, status, es, kafka, codecs: connection.codecs, log },
-      { adminToken, log, ...(opts.plugins ? { plugins: opts.plugins } : {}) },
+      { adminToken, log, plugins: opts.plugins ?? [registerConsole] },
     );
     closers.push(() => app.close());
     const url = await app.listen({ host: cfg.host, port: cfg.port });

@@ -20,9 +20,9 @@ const liveProgress = z.object({
 }) satisfies z.ZodType<LiveProgress>;
 
 /** A pull's progress; runId is null for the moment between its start and the run's first record. */
-const running = liveProgress.extend({ runId: z.string().nullable() });
+export const runningPull = liveProgress.extend({ runId: z.string().nullable() });
 
-const lastRun = z.object({
+export const lastRun = z.object({
   runId: z.string().nullable(),
   status: z.enum(['SUCCEEDED', 'FAILED', 'NOT_STARTED']),
   startedAt: z.number(),
@@ -38,7 +38,7 @@ export const sourceStatus = z.looseObject({
   instance: z.string(),
   /** When it was written: a running pull's status older than a few publish intervals is stale. */
   at: z.number(),
-  running: running.nullable(),
+  running: runningPull.nullable(),
   lastRun: lastRun.nullable(),
   /** When the last pull started: the schedule's anchor for the next slot. */
   lastStartedAt: z.number().nullable(),
@@ -47,7 +47,7 @@ export const sourceStatus = z.looseObject({
 });
 export type SourceStatus = z.infer<typeof sourceStatus>;
 export type LastRun = z.infer<typeof lastRun>;
-export type RunningPull = z.infer<typeof running>;
+export type RunningPull = z.infer<typeof runningPull>;
 
 export function parseStatus(json: unknown): SourceStatus | undefined {
   const r = sourceStatus.safeParse(json);

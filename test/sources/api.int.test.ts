@@ -32,7 +32,7 @@ describe('sources API', () => {
       expect.arrayContaining([
         '/api/sources',
         '/api/sources/{id}',
-        '/api/sources/{id}/run',
+        '/api/sources/{id}/runs',
         '/api/sources/{id}/pages',
       ]),
     );

@@ -10,6 +10,9 @@
 export const DEPLOYMENT_KINDS = ['cloud', 'cloud-scoped', 'data-center'] as const;
 export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
 
+/** Where a Cloud site tells its cloud id, without authentication (Atlassian KB "Retrieve my Atlassian site's Cloud ID"). */
+export const TENANT_INFO = '/_edge/tenant_info';
+
 /** The gateway root a scoped token's requests go to: the `/wiki/...` paths hang off it. */
 export function gatewayApiUrl(gatewayUrl: string, cloudId: string): string {
   return `${gatewayUrl.replace(/\/+$/, '')}/ex/confluence/${encodeURIComponent(cloudId)}`;

@@ -3,7 +3,7 @@
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { ProducerConfig } from './config.ts';
 import { ConfluenceError } from './confluence-client.ts';
-import { REQUIRED_SCOPES, scopeFor } from './deployment.ts';
+import { REQUIRED_SCOPES, scopeFor, TENANT_INFO } from './deployment.ts';
 
 const TOKEN_PAGE = 'https://id.atlassian.com/manage-profile/security/api-tokens';
 const PAT_PAGE = 'your avatar → Settings → Personal Access Tokens';
@@ -40,6 +40,13 @@ export function explainFailure(err: unknown, site: Site): UserError {
         'Check network access to the site: HTTPS_PROXY / HTTP_PROXY / NO_PROXY (the proxy this process uses), firewall; then try again.',
       );
     case 'not-confluence':
+      if (err.path === TENANT_INFO) {
+        return fail(
+          `${site.siteUrl} did not tell its cloud id: ${err.message}`,
+          ExitCode.config,
+          'A scoped token needs the cloud id of an Atlassian Cloud site: check CONFLUENCE_DOMAIN (yourcompany.atlassian.net), or set CONFLUENCE_CLOUD_ID (admin.atlassian.com → the site → the id after /s/ in the address).',
+        );
+      }
       return fail(
         `${site.siteUrl} does not look like a Confluence site: ${err.message}`,
         ExitCode.config,

@@ -9,7 +9,7 @@ import type { ProducerConfig } from './config.ts';
 import { ConfluenceError, createConfluenceClient, type ConfluenceStats } from './confluence-client.ts';
 import { createConfluenceSource, type ConfluenceSource } from './confluence-source.ts';
 import { createDataCenterSource } from './data-center-source.ts';
-import { gatewayApiUrl } from './deployment.ts';
+import { gatewayApiUrl, TENANT_INFO } from './deployment.ts';
 import { verifyAccount, type Account } from './identity.ts';
 import type { RetryPolicy } from './retry.ts';
 
@@ -44,7 +44,7 @@ function clientOptions(cfg: ProducerConfig, opts: SiteOptions) {
  * Atlassian KB "Retrieve my Atlassian site's Cloud ID"). Sent without the token: it is not the gateway.
  */
 async function discoverCloudId(cfg: ProducerConfig, opts: SiteOptions): Promise<string> {
-  const path = '/_edge/tenant_info';
+  const path = TENANT_INFO;
   const site = createConfluenceClient({
     ...clientOptions(cfg, { ...opts, connections: 1 }),
     apiUrl: new URL(cfg.siteUrl).origin,

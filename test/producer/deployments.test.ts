@@ -100,6 +100,19 @@ describe('check per deployment: it proves who it signed in as', () => {
     expect(err.hint).toContain('CONFLUENCE_DEPLOYMENT=cloud-scoped');
   });
 
+  it('a scoped token for a site that tells no cloud id (not Atlassian Cloud): exit 2, CONFLUENCE_CLOUD_ID named', async () => {
+    const err = await checkError({ ...scoped(), CONFLUENCE_BASE_URL: dc.baseUrl });
+    expect(err.exitCode).toBe(ExitCode.config);
+    expect(err.message).toMatch(/did not tell its cloud id: GET \/_edge\/tenant_info answered 404/);
+    expect(err.hint).toContain('CONFLUENCE_CLOUD_ID');
+    const r = await check({
+      ...scoped(),
+      CONFLUENCE_BASE_URL: 'http://127.0.0.1:9',
+      CONFLUENCE_CLOUD_ID: cloud.cloudId,
+    });
+    expect(r.apiUrl).toBe(`${gateway.url}/ex/confluence/${cloud.cloudId}`);
+  });
+
   it('a scoped token without a scope the pull needs: the scope is named', async () => {
     const err = await checkError(scoped('narrow@example.com', 'narrow-api-token'));
     expect(err.exitCode).toBe(ExitCode.auth);

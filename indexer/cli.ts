@@ -1,6 +1,7 @@
 // `indexer`: the long-running service.
 import type { Command } from 'commander';
 import { action } from '../lib/cli.ts';
+import { runStage } from '../lib/service.ts';
 import { indexerConfig } from './config.ts';
 import { startIndexer } from './service.ts';
 
@@ -23,8 +24,8 @@ export function registerIndexer(program: Command): void {
     .addHelpText('after', indexerEnvironment)
     .action(
       action(async () => {
-        const handle = await startIndexer(indexerConfig());
-        await handle.stopped;
+        const cfg = indexerConfig();
+        await runStage('indexer', (deps) => startIndexer(cfg, deps));
       }),
     );
 }

@@ -27,9 +27,7 @@ const shape = {
   INDEX_BULK_MAX_BYTES: vars.int(64 * 1024, 100 * 1024 * 1024, 5 * 1024 * 1024).default(5 * 1024 * 1024),
   INDEX_BULK_MAX_DOCS: vars.int(1, 100_000, 1000).default(1000),
   INDEX_BULK_CONCURRENCY: vars.int(1, 32, 2).default(2),
-  INDEXER_FETCH_MAX_BYTES: vars
-    .int(1024 * 1024, 256 * 1024 * 1024, 16 * 1024 * 1024)
-    .default(16 * 1024 * 1024),
+  INDEXER_FETCH_MAX_BYTES: vars.int(64 * 1024, 256 * 1024 * 1024, 2 * 1024 * 1024).default(2 * 1024 * 1024),
   INDEXER_PARTITIONS_CONCURRENCY: vars.int(1, 64, 3).default(3),
   INDEXER_SWEEP_SECONDS: vars.int(1, 86_400, 60).default(60),
 };
@@ -46,8 +44,13 @@ export interface IndexerConfig {
   /** An open run with no marker or page for this long is failed: its producer died mid-run. */
   staleRunMs: number;
   bulk: { maxBytes: number; maxDocs: number; concurrency: number };
-  /** Kafka fetch size per partition: big enough that one batch makes a few full bulk requests. */
+  /**
+   * Kafka fetch size per partition, compressed as on the wire (pages arrive gzipped, several times
+   * smaller than decoded): what a fetch holds in memory is a multiple of it.
+   */
   fetchMaxBytes: number;
+  /** Records decoded and written at once between heartbeats and commits: two full bulk requests. */
+  chunk: { records: number; bytes: number };
   /** Partitions whose batches are processed at the same time. */
   partitionsConcurrency: number;
   sweepIntervalMs: number;
@@ -71,6 +74,7 @@ export function indexerConfig(env: Env = process.env): IndexerConfig {
       concurrency: c.INDEX_BULK_CONCURRENCY,
     },
     fetchMaxBytes: c.INDEXER_FETCH_MAX_BYTES,
+    chunk: { records: 2 * c.INDEX_BULK_MAX_DOCS, bytes: 2 * c.INDEX_BULK_MAX_BYTES },
     partitionsConcurrency: c.INDEXER_PARTITIONS_CONCURRENCY,
     sweepIntervalMs: c.INDEXER_SWEEP_SECONDS * 1000,
   };

@@ -21,7 +21,7 @@ import { registerSecret } from './secrets.ts';
 import { ExitCode, UserError } from './errors.ts';
 import type { Logger } from './log.ts';
 
-export type { Consumer, EachBatchPayload, Kafka, Producer, Admin } from 'kafkajs';
+export type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Admin } from 'kafkajs';
 
 // We pick kafkajs's default partitioner knowingly; its migration notice is noise in our logs.
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';

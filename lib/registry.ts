@@ -2,18 +2,42 @@
 // topic's schema under `<topic>-value` at start, encodes with that id and decodes any registered id.
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Agent as HttpsAgent } from 'node:https';
+import avro from 'avsc';
 import type { ServicesConfig } from './config.ts';
 import { isTlsTrustFailure } from './connections.ts';
 import { ExitCode, UserError } from './errors.ts';
-import { topicSchemas, type TopicKind } from '../schemas/index.ts';
+import { envelopeProblem, topicSchemas, type TopicKind } from '../schemas/index.ts';
 import type { DeadLetter, HtmlPageEvent, RawPageEvent, Run } from '../schemas/index.ts';
 
 export interface Codec<T> {
   readonly topic: string;
   readonly schemaId: number;
   encode(value: T): Promise<Buffer>;
+  /** Throws Undecodable for a record that is not one of this topic's values (see its `code`). */
   decode(buffer: Buffer): Promise<T>;
 }
+
+/** Why a record cannot be read as the topic's value: stable codes, for logs and metric labels. */
+export type UndecodableCode =
+  | 'tombstone'
+  | 'empty'
+  | 'not-schema-framed'
+  | 'unknown-schema'
+  | 'incompatible-schema'
+  | 'malformed'
+  | 'not-an-event';
+
+/** A record that is not ours, or broken: skip it (retrying cannot help). */
+export class Undecodable extends Error {
+  readonly code: UndecodableCode;
+  constructor(code: UndecodableCode, message: string, opts: { cause?: unknown } = {}) {
+    super(message, opts);
+    this.name = 'Undecodable';
+    this.code = code;
+  }
+}
+
+const FRAME_HEADER = 5; // magic byte 0, then the writer's schema id (int32)
 
 interface TopicValues {
   rawPages: RawPageEvent;
@@ -37,11 +61,58 @@ async function createCodec<K extends TopicKind>(
   } catch (err) {
     throw registryFailure(cfg, kind, err);
   }
+  const reader = avro.Type.forSchema(topicSchemas[kind] as avro.Schema);
+  const envelope = kind === 'rawPages' || kind === 'htmlPages';
+  // One reader per writer schema id: read into our own schema, so a frame written with another
+  // subject's schema is refused (or resolved, when compatible) instead of passed on in the wrong shape.
+  const readers = new Map<number, (payload: Buffer) => unknown>();
+  async function readerFor(id: number): Promise<(payload: Buffer) => unknown> {
+    let read = readers.get(id);
+    if (read) return read;
+    let writer: avro.Type;
+    try {
+      writer = (await registry.getSchema(id)) as unknown as avro.Type;
+    } catch (err) {
+      if ((err as { status?: number }).status === 404)
+        throw new Undecodable('unknown-schema', `schema id ${id} is unknown to the registry`, { cause: err });
+      throw err; // the registry is away: the record may be fine, so it is retried, never skipped
+    }
+    if (reader.equals(writer)) read = (payload) => reader.fromBuffer(payload);
+    else {
+      let resolver: avro.Resolver;
+      try {
+        resolver = reader.createResolver(writer);
+      } catch (err) {
+        throw new Undecodable('incompatible-schema', `schema id ${id} is not a ${kind} schema`, {
+          cause: err,
+        });
+      }
+      read = (payload) => reader.fromBuffer(payload, resolver);
+    }
+    readers.set(id, read);
+    return read;
+  }
   return {
     topic,
     schemaId,
     encode: (value) => registry.encode(schemaId, value),
-    decode: (buffer) => registry.decode(buffer) as Promise<TopicValues[K]>,
+    async decode(buffer) {
+      if (buffer.length === 0) throw new Undecodable('empty', 'the record value is empty');
+      if (buffer.length < FRAME_HEADER || buffer[0] !== 0)
+        throw new Undecodable('not-schema-framed', 'the value is not in the schema registry wire format');
+      const read = await readerFor(buffer.readInt32BE(1));
+      let value: Record<string, unknown>;
+      try {
+        value = read(buffer.subarray(FRAME_HEADER)) as Record<string, unknown>;
+      } catch (err) {
+        throw new Undecodable('malformed', `the Avro payload cannot be read: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      const problem = envelope ? envelopeProblem(value) : null;
+      if (problem) throw new Undecodable('not-an-event', problem);
+      return value as unknown as TopicValues[K];
+    },
   };
 }
 
@@ -93,12 +164,3 @@ export async function createCodecs(cfg: ServicesConfig) {
   return { rawPages, htmlPages, deadLetter, runs };
 }
 export type Codecs = Awaited<ReturnType<typeof createCodecs>>;
-
-/**
- * True when decoding failed because the registry could not be asked (down, slow, 5xx): the record
- * may be fine, so retry it rather than skip it. A 404 (the writer's schema id is unknown) is not.
- */
-export function isRegistryUnavailable(err: unknown): boolean {
-  const e = err as { name?: string; status?: number };
-  return e?.name === 'ResponseError' && e.status !== 404;
-}

@@ -8,7 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, vars, type Env } from './config.ts';
-import type { Logger } from './log.ts';
+import type { StageHandle } from './consumer.ts';
+import { createLogger, type Logger } from './log.ts';
 import { scrub } from './secrets.ts';
 
 /** Answers one request on a path a service added (e.g. `/search`); `url` is parsed, query string included. */
@@ -190,4 +191,45 @@ export async function startService(
         server.closeIdleConnections();
       }),
   };
+}
+
+/** What a consumer stage gets from the CLI that runs it: where metrics go, and the probes to tell. */
+export interface StageDeps {
+  log: Logger;
+  metrics: Registry;
+  setReady(ready: boolean, reason?: string): void;
+  readyWhen(name: string, check: ReadinessCheck): void;
+}
+
+export const stageDeps = (service: ServiceHandle, log: Logger): StageDeps => ({
+  log,
+  metrics: service.metrics,
+  setReady: service.setReady,
+  readyWhen: service.readyWhen,
+});
+
+/**
+ * Runs a consumer stage (transformer, indexer) as a service: probes and /metrics, until SIGTERM or
+ * SIGINT (then a graceful stop) or a crash (then /livez turns 503 and the error reaches the CLI's exit).
+ */
+export async function runStage(
+  name: string,
+  start: (deps: StageDeps) => Promise<StageHandle>,
+): Promise<void> {
+  const log = createLogger(name);
+  const service = await startService(name, log);
+  try {
+    const stage = await start(stageDeps(service, log));
+    const crashed = stage.done.catch((err: Error) => {
+      service.setLive(false, err.message);
+      throw err;
+    });
+    try {
+      await Promise.race([service.stopped, crashed]);
+    } finally {
+      await stage.stop();
+    }
+  } finally {
+    await service.close();
+  }
 }

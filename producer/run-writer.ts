@@ -5,6 +5,7 @@
 import { compressionType, partitionOf, type Compression, type Producer } from '../lib/kafka.ts';
 import type { Codecs } from '../lib/registry.ts';
 import type {
+  PageOrFailureEvent as PageOrFailure,
   HtmlPageEvent,
   PartitionSpan,
   RawPage,
@@ -48,7 +49,7 @@ export interface RunWriter {
    */
   pages(batch: Iterable<RawPage>): Sending;
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
-  forward(batch: HtmlPageEvent[]): Sending;
+  forward(batch: PageOrFailure[]): Sending;
   /** END on every partition and the SUCCEEDED record. Call only once every send is acknowledged. */
   end(http: HttpCounts): Promise<Run>;
   /** ABORT on every partition and the FAILED record. */
@@ -217,9 +218,9 @@ export function createRunWriter(opts: {
       })),
     forward: (batch) =>
       emit(batch, (event) => ({
-        id: event.page?.pageId ?? event.failure!.pageId,
+        id: event.page ? event.page.pageId : event.failure.pageId,
         internal: event.page?.visibility === 'internal',
-        event: { ...event, runId, sourceId, marker: null },
+        event: { ...event, runId, sourceId },
       })),
     end: (http) => finish('END', http, null),
     abort: (reason, http) => finish('ABORT', http, reason),

@@ -56,3 +56,4 @@ export const topicSchemas = {
 
 export type TopicKind = keyof typeof topicSchemas;
 export type * from './types.ts';
+export { envelopeProblem } from './events.ts';

@@ -57,22 +57,28 @@ export interface ConversionFailure {
   reason: string;
 }
 
-/** Exactly one of page / marker is set. */
-export interface RawPageEvent {
+/** What every page event carries: the run it belongs to and the source it was pulled from. */
+interface EventOf {
   runId: string;
   sourceId: string;
-  page: RawPage | null;
-  marker: RunMarker | null;
 }
 
-/** Exactly one of page / failure / marker is set. */
-export interface HtmlPageEvent {
-  runId: string;
-  sourceId: string;
-  page: HtmlPage | null;
-  failure: ConversionFailure | null;
-  marker: RunMarker | null;
-}
+/** The raw pages topic: exactly one of page / marker is set (the Avro record allows any; readers check). */
+export type RawPageEvent = EventOf & ({ page: RawPage; marker: null } | { page: null; marker: RunMarker });
+
+/** The HTML pages topic: exactly one of page / failure / marker is set. */
+export type HtmlPageEvent = EventOf &
+  (
+    | { page: HtmlPage; failure: null; marker: null }
+    | { page: null; failure: ConversionFailure; marker: null }
+    | { page: null; failure: null; marker: RunMarker }
+  );
+
+/** An HTML-topic event that accounts for one page: converted, or failed. */
+export type PageOrFailureEvent = Extract<HtmlPageEvent, { marker: null }>;
+
+/** A marker event of either topic, once narrowed (`event.marker !== null`). */
+export type MarkerEvent<E extends RawPageEvent | HtmlPageEvent> = Extract<E, { marker: RunMarker }>;
 
 export interface DeadLetter {
   runId: string;

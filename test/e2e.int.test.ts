@@ -9,10 +9,11 @@ import { startSim, type SimHandle } from '../sim/index.ts';
 import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';
 import { replayRun } from '../ops/replay.ts';
-import { startTransformer, transformerConfig, type TransformerHandle } from '../transformer/service.ts';
+import type { StageHandle } from '../lib/consumer.ts';
+import { startTransformer, transformerConfig } from '../transformer/service.ts';
 import { convertPage } from '../transformer/convert.ts';
 import type { Convert } from '../transformer/pipeline.ts';
-import { startIndexer, type IndexerHandle } from '../indexer/service.ts';
+import { startIndexer } from '../indexer/service.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { aliasName } from '../indexer/template.ts';
@@ -30,8 +31,8 @@ const SOURCE = 'e2e-site';
 
 let sim: SimHandle;
 let env: Record<string, string>;
-let transformer: TransformerHandle;
-let indexer: IndexerHandle;
+let transformer: StageHandle;
+let indexer: StageHandle;
 const services = () => servicesConfig(env);
 const es = () => createElasticsearch(services());
 

@@ -1,14 +1,28 @@
 // What the transformer service does to one record, without I/O: a raw event in, the HTML event (and,
 // for a page that cannot be converted, the dead letter) out. The service loop only moves bytes.
-import type { DeadLetter, HtmlPage, HtmlPageEvent, RawPage, RawPageEvent } from '../schemas/index.ts';
+import type {
+  DeadLetter,
+  HtmlPage,
+  HtmlPageEvent,
+  MarkerEvent,
+  RawPage,
+  RawPageEvent,
+  RunMarker,
+} from '../schemas/index.ts';
 import { ConversionError, convertPage, type Converted, type PageContext } from './convert.ts';
 import { visibilityOf } from './visibility.ts';
 
 export type Convert = (storage: string, ctx: PageContext) => Converted;
 
 export type Transformed =
-  | { kind: 'page' | 'marker'; event: HtmlPageEvent }
-  | { kind: 'failure'; code: string; event: HtmlPageEvent; deadLetter: DeadLetter };
+  | { kind: 'page'; event: Extract<HtmlPageEvent, { page: HtmlPage }> }
+  | { kind: 'marker'; marker: RunMarker; event: MarkerEvent<HtmlPageEvent> }
+  | {
+      kind: 'failure';
+      code: string;
+      event: Extract<HtmlPageEvent, { failure: object }>;
+      deadLetter: DeadLetter;
+    };
 
 /** The page URL layouts Confluence uses (Cloud, and Data Center under any context path). */
 const PAGE_PATHS = ['/spaces/', '/display/', '/pages/viewpage.action'];
@@ -25,17 +39,14 @@ export function wikiBaseOf(pageUrl: string): string | null {
 /**
  * Maps one raw event to its output. Markers pass unchanged; a page becomes an HTML page, or a failure
  * plus a dead letter when it cannot be converted — never an exception, so bad input cannot stop the
- * service. `null` for an envelope holding neither a page nor a marker (nothing to account for).
+ * service.
  */
-export function transformEvent(
-  raw: RawPageEvent,
-  now: number,
-  convert: Convert = convertPage,
-): Transformed | null {
+export function transformEvent(raw: RawPageEvent, now: number, convert: Convert = convertPage): Transformed {
   const { runId, sourceId } = raw;
-  if (raw.marker)
-    return { kind: 'marker', event: { runId, sourceId, page: null, failure: null, marker: raw.marker } };
-  if (!raw.page) return null;
+  if (raw.marker) {
+    const { marker } = raw;
+    return { kind: 'marker', marker, event: { runId, sourceId, page: null, failure: null, marker } };
+  }
   let page: HtmlPage;
   try {
     page = htmlPageOf(raw.page, convert);
@@ -90,31 +101,4 @@ export function failed(
     event: { runId, sourceId, page: null, failure: { pageId: page.id, reason }, marker: null },
     deadLetter: { runId, sourceId, reason, page, failedAt: now },
   };
-}
-
-/**
- * Splits `items` in order into runs of at most `maxItems` and `maxBytes` (an item larger than
- * `maxBytes` goes alone): bounded work between heartbeats, bounded produce requests.
- */
-export function chunksOf<T>(
-  items: readonly T[],
-  bytesOf: (item: T) => number,
-  maxItems: number,
-  maxBytes: number,
-): T[][] {
-  const chunks: T[][] = [];
-  let chunk: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const size = bytesOf(item);
-    if (chunk.length > 0 && (chunk.length >= maxItems || bytes + size > maxBytes)) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(item);
-    bytes += size;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
 }

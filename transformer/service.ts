@@ -1,20 +1,17 @@
 // The transformer service: raw pages topic → HTML pages topic (+ dead letters), partition p → p.
 // At-least-once: a chunk's offsets are committed only after its output is acknowledged by Kafka.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
-import {
-  compressionType,
-  createKafka,
-  DEFAULT_COMPRESSION,
-  ensureTopics,
-  type EachBatchPayload,
-} from '../lib/kafka.ts';
-import { createLogger, type Logger } from '../lib/log.ts';
-import { createCodecs, isRegistryUnavailable } from '../lib/registry.ts';
+import { chunksOf } from '../lib/chunks.ts';
+import { startConsumer, type Entry, type StageHandle } from '../lib/consumer.ts';
+import { compressionType, createKafka, DEFAULT_COMPRESSION, ensureTopics } from '../lib/kafka.ts';
+import { createLogger } from '../lib/log.ts';
+import { createCodecs } from '../lib/registry.ts';
+import type { StageDeps } from '../lib/service.ts';
 import { ConversionError } from './convert.ts';
 import type { RawPageEvent } from '../schemas/index.ts';
-import { chunksOf, failed, transformEvent, type Convert, type Transformed } from './pipeline.ts';
+import { failed, transformEvent, type Convert, type Transformed } from './pipeline.ts';
 
 export interface TransformerConfig extends ServicesConfig {
   groupId: string;
@@ -39,41 +36,35 @@ export function transformerConfig(env: Env = process.env): TransformerConfig {
   };
 }
 
-export interface TransformerOptions {
-  log?: Logger;
-  /** Where the service's metrics go (the /metrics registry of lib/service.ts in production). */
-  metrics?: Registry;
+/** The CLI's probes and metrics (lib/service.ts); without them, metrics go to a registry of its own. */
+export interface TransformerOptions extends Partial<StageDeps> {
   /** Seconds between progress lines per run (0: none). */
   progressEvery?: number;
   /** The storage → HTML converter (default convertPage); a replay after a converter fix uses the new one. */
   convert?: Convert;
 }
 
-export interface TransformerHandle {
-  metrics: Registry;
-  /** Rejects if the consumer stops on an error it cannot recover from; resolves after stop(). */
-  done: Promise<void>;
-  /** Finishes the chunk in hand, commits what was acknowledged, and disconnects. */
-  stop(): Promise<void>;
-}
-
 const MiB = 1024 * 1024;
 // Topics accept 16 MiB records (lib/kafka.ts); a produce request's batch per partition must fit too.
 const MAX_RECORD_BYTES = 16 * MiB - 64 * 1024;
-const SEND_BYTES = 8 * MiB;
-// Work between heartbeats: conversion is synchronous CPU, so keep each chunk short.
-const CHUNK_PAGES = 500;
-const CHUNK_BYTES = 8 * MiB;
+const SEND_BYTES = 4 * MiB;
+// Work between heartbeats, and what is decoded and converted at once: conversion is synchronous CPU
+// and a page's HTML and text weigh several times its storage, so keep each chunk short.
+const CHUNK = { records: 200, bytes: 2 * MiB };
+// Compressed bytes per fetch (a record larger than this still arrives, alone): bounds what is held
+// decompressed while chunks are worked through.
+const FETCH = { maxBytes: 4 * MiB, maxBytesPerPartition: 2 * MiB };
 
 interface Outgoing {
-  key: string | null;
-  value: Buffer;
+  key: Buffer | string | null;
+  value: Buffer | null;
+  headers?: Record<string, string>;
 }
 
 export async function startTransformer(
   cfg: TransformerConfig,
   opts: TransformerOptions = {},
-): Promise<TransformerHandle> {
+): Promise<StageHandle> {
   const log = opts.log ?? createLogger('transformer');
   const metrics = opts.metrics ?? new Registry();
   const m = createMetrics(metrics);
@@ -81,16 +72,7 @@ export async function startTransformer(
   await ensureTopics(kafka, cfg);
   const codecs = await createCodecs(cfg);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
-  const consumer = kafka.consumer({
-    groupId: cfg.groupId,
-    sessionTimeout: cfg.sessionTimeoutMs,
-    maxBytesPerPartition: 17 * MiB,
-    maxBytes: 64 * MiB,
-  });
   await producer.connect();
-  await consumer.connect();
-  // A new group starts at the oldest retained run: starting at the end would cut a run in progress.
-  await consumer.subscribe({ topic: cfg.topics.rawPages, fromBeginning: true });
 
   const progress = new Map<string, { sourceId: string; pages: number; failures: number }>();
   const ticker =
@@ -104,60 +86,48 @@ export async function startTransformer(
         ).unref()
       : null;
 
-  /** Decodes, converts and encodes one chunk, in order. */
-  async function transformChunk(messages: EachBatchPayload['batch']['messages']) {
+  /** Converts and encodes one chunk, in order; a record that is not ours goes to the dead letters as it came. */
+  async function transformChunk(entries: Entry<RawPageEvent>[], partition: number) {
     const html: Outgoing[] = [];
     const dead: Outgoing[] = [];
-    for (const message of messages) {
-      const raw = await decode(message.value, message.offset);
-      if (!raw) continue;
-      let out: Transformed | null = transformEvent(raw, Date.now(), opts.convert);
-      if (!out) {
-        skipped(message.offset, 'the envelope holds neither a page nor a marker');
+    for (const entry of entries) {
+      const { key, value, offset } = entry.message;
+      if (entry.kind === 'skipped') {
+        const headers = {
+          'cks-skipped': entry.code,
+          'cks-reason': entry.reason,
+          'cks-topic': cfg.topics.rawPages,
+        };
+        dead.push({
+          key,
+          value,
+          headers: { ...headers, 'cks-partition': String(partition), 'cks-offset': offset },
+        });
         continue;
       }
-      const key = message.key?.toString() ?? null;
-      let value = await codecs.htmlPages.encode(out.event);
-      if (value.length > MAX_RECORD_BYTES && raw.page) {
-        const tooLarge = `the HTML is ${value.length} bytes, over the topic's limit of ${MAX_RECORD_BYTES}`;
+      const raw = entry.value;
+      const pageKey = key?.toString() ?? null;
+      let out: Transformed = transformEvent(raw, Date.now(), opts.convert);
+      let encoded = await codecs.htmlPages.encode(out.event);
+      if (encoded.length > MAX_RECORD_BYTES && raw.page) {
+        const tooLarge = `the HTML is ${encoded.length} bytes, over the topic's limit of ${MAX_RECORD_BYTES}`;
         out = failed(raw, raw.page, new ConversionError('too-large', tooLarge), Date.now());
-        value = await codecs.htmlPages.encode(out.event);
+        encoded = await codecs.htmlPages.encode(out.event);
       }
-      html.push({ key, value });
-      if (out.kind === 'failure') dead.push({ key, value: await codecs.deadLetter.encode(out.deadLetter) });
+      html.push({ key: pageKey, value: encoded });
+      if (out.kind === 'failure')
+        dead.push({ key: pageKey, value: await codecs.deadLetter.encode(out.deadLetter) });
       account(out);
     }
     return { html, dead };
   }
 
-  async function decode(value: Buffer | null, offset: string): Promise<RawPageEvent | null> {
-    try {
-      if (value) return await codecs.rawPages.decode(value);
-      skipped(offset, 'the record has no value');
-    } catch (err) {
-      // Thrown out of the batch: kafkajs retries it from the last committed chunk.
-      if (isRegistryUnavailable(err)) throw err;
-      skipped(offset, (err as Error).message);
-    }
-    return null;
-  }
-
-  /** Not a raw page event at all: nothing downstream can account for it, so say where it is. */
-  function skipped(offset: string, why: string): void {
-    m.undecodable.inc();
-    log.error(
-      { topic: cfg.topics.rawPages, offset, why },
-      'transformer: skipped a record that is not a raw page event',
-    );
-  }
-
   function account(out: Transformed): void {
     const { runId, sourceId } = out.event;
     if (out.kind === 'marker') {
-      const marker = out.event.marker!;
-      m.markers.inc({ kind: marker.kind });
+      m.markers.inc({ kind: out.marker.kind });
       log.info(
-        { runId, sourceId, marker: marker.kind, partition: marker.partition },
+        { runId, sourceId, marker: out.marker.kind, partition: out.marker.partition },
         'transformer: passed on a run marker',
       );
       return;
@@ -169,7 +139,7 @@ export async function startTransformer(
     if (out.kind === 'failure') {
       p.failures++;
       m.failures.inc({ reason: out.code });
-      const { pageId, reason } = out.event.failure!;
+      const { pageId, reason } = out.event.failure;
       log.warn(
         { runId, sourceId, pageId, reason },
         'transformer: page could not be converted; sent to the dead-letter topic',
@@ -183,7 +153,7 @@ export async function startTransformer(
       ...out.html.map((msg) => ({ topic: cfg.topics.htmlPages, msg: { ...msg, partition } })),
       ...out.dead.map((msg) => ({ topic: cfg.topics.deadLetter, msg })),
     ];
-    for (const group of chunksOf(messages, (x) => x.msg.value.length, Infinity, SEND_BYTES)) {
+    for (const group of chunksOf(messages, (x) => x.msg.value?.length ?? 0, Infinity, SEND_BYTES)) {
       const topicMessages = [cfg.topics.htmlPages, cfg.topics.deadLetter]
         .map((topic) => ({ topic, messages: group.filter((x) => x.topic === topic).map((x) => x.msg) }))
         .filter((t) => t.messages.length > 0);
@@ -195,58 +165,41 @@ export async function startTransformer(
     }
   }
 
-  const done = Promise.withResolvers<void>();
-  done.promise.catch(() => {}); // a caller that only calls stop() need not watch for crashes
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart) done.reject(payload.error);
-  });
-
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: cfg.partitions,
-    eachBatch: async ({
-      batch,
-      resolveOffset,
-      heartbeat,
-      commitOffsetsIfNecessary,
-      uncommittedOffsets,
-      isRunning,
-      isStale,
-    }) => {
-      const timer = m.batchSeconds.startTimer();
-      for (const chunk of chunksOf(
-        batch.messages,
-        (msg) => msg.value?.length ?? 0,
-        CHUNK_PAGES,
-        CHUNK_BYTES,
-      )) {
-        if (!isRunning() || isStale()) break;
-        await send(batch.partition, await transformChunk(chunk));
-        resolveOffset(chunk[chunk.length - 1]!.offset);
-        await commitOffsetsIfNecessary(uncommittedOffsets());
-        await heartbeat();
-      }
-      m.lag.set({ partition: String(batch.partition) }, Number(batch.offsetLag()));
-      timer();
-    },
+  const consumer = await startConsumer<RawPageEvent>({
+    service: 'transformer',
+    kafka,
+    log,
+    metrics,
+    groupId: cfg.groupId,
+    topic: cfg.topics.rawPages,
+    decode: (value) => codecs.rawPages.decode(value),
+    handle: async (entries, { partition }) => send(partition, await transformChunk(entries, partition)),
+    chunk: CHUNK,
+    fetch: FETCH,
+    partitionsConcurrency: cfg.partitions,
+    sessionTimeoutMs: cfg.sessionTimeoutMs,
+    ...(opts.readyWhen ? { readyWhen: opts.readyWhen } : {}),
   });
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       if (ticker) clearInterval(ticker);
-      await consumer.disconnect();
+      await consumer.stop();
       await producer.disconnect();
       log.info('transformer: stopped');
-      done.resolve();
     })());
+  const done = consumer.done.finally(async () => {
+    if (ticker) clearInterval(ticker);
+    await producer.disconnect().catch(() => {});
+  });
+  done.catch(() => {});
 
   log.info(
     { groupId: cfg.groupId, from: cfg.topics.rawPages, to: cfg.topics.htmlPages },
     'transformer: running',
   );
-  return { metrics, done: done.promise, stop };
+  return { metrics, done, stop };
 }
 
 function createMetrics(registry: Registry) {
@@ -267,23 +220,6 @@ function createMetrics(registry: Registry) {
       name: 'transformer_markers_total',
       help: 'Run markers passed on',
       labelNames: ['kind'],
-      registers,
-    }),
-    undecodable: new Counter({
-      name: 'transformer_undecodable_total',
-      help: 'Records of the raw topic that are not raw page events (skipped)',
-      registers,
-    }),
-    batchSeconds: new Histogram({
-      name: 'transformer_batch_seconds',
-      help: 'Time to convert, write and commit one fetched batch',
-      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    }),
-    lag: new Gauge({
-      name: 'transformer_consumer_lag',
-      help: 'Records of the raw topic not yet transformed, per partition (at the end of the last batch)',
-      labelNames: ['partition'],
       registers,
     }),
   };

@@ -44,7 +44,7 @@ it('completes and flips a run exactly once across two crashes and a restart', as
     (point: CrashPoint) =>
       point === target && ++bulks >= after;
   const first = await startIndexer(cfg, { log, crashAt: crashAt('after-bulk', 3) });
-  await first.stopped;
+  await expect(first.done).rejects.toThrow('simulated crash at after-bulk');
   const runIndex = `${alias}-${run.runId.toLowerCase()}`;
   await es.indices.refresh({ index: runIndex });
   const { count: indexed } = await es.count({ index: runIndex });
@@ -56,7 +56,7 @@ it('completes and flips a run exactly once across two crashes and a restart', as
   await topic.pages(run, all.slice(1500));
   await topic.end(run);
   const second = await startIndexer(cfg, { log, crashAt: crashAt('before-flip') });
-  await second.stopped;
+  await expect(second.done).rejects.toThrow('simulated crash at before-flip');
   expect(await es.indices.existsAlias({ name: alias })).toBe(false);
   expect((await store.get(run.runId))?.status).toBe('indexing');
   expect(await flips(second)).toBe(0);

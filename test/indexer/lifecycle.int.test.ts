@@ -6,7 +6,8 @@ import { createLogger } from '../../lib/log.ts';
 import { indexerConfig } from '../../indexer/config.ts';
 import { listRuns, release, rollback } from '../../ops/runs.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
-import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
+import type { StageHandle } from '../../lib/consumer.ts';
+import { startIndexer } from '../../indexer/service.ts';
 import type { RunState } from '../../indexer/completion.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import {
@@ -29,7 +30,7 @@ const alias = `${prefix}-${source}`;
 const es = createElasticsearch(cfg.services);
 const store = createRunStore(es, prefix);
 const log = createLogger('test-indexer');
-let indexer: IndexerHandle;
+let indexer: StageHandle;
 let topic: HtmlTopicWriter;
 
 const decided = (run: TestRun) => runDecided(store, run.runId);

@@ -5,6 +5,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createLogger } from '../../lib/log.ts';
+import { stageDeps, startService } from '../../lib/service.ts';
 import { indexerConfig } from '../../indexer/config.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
 import { startIndexer } from '../../indexer/service.ts';
@@ -55,8 +56,11 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
   const cfg = indexerConfig({ ...env, ELASTICSEARCH_URL: proxy.url });
   const store = createRunStore(es, cfg.services.indexPrefix);
   const topic = await openHtmlTopic(cfg.services);
-  const indexer = await startIndexer(cfg, { log: createLogger('test-indexer') });
-  const probe = async (path: string) => (await fetch(`http://127.0.0.1:${indexer.port}${path}`)).status;
+  const log = createLogger('test-indexer');
+  // The probes as the CLI runs them (lib/service.ts), told by the indexer when Elasticsearch is away.
+  const service = await startService('indexer', log, 0);
+  const indexer = await startIndexer(cfg, stageDeps(service, log));
+  const probe = async (path: string) => (await fetch(`http://127.0.0.1:${service.port}${path}`)).status;
   const ready = () => probe('/readyz');
   try {
     const run = await topic.start('acme');
@@ -76,7 +80,7 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
     ).toBe(503);
     await new Promise((r) => setTimeout(r, OUTAGE_SECONDS * 1000));
     // Waiting is the right thing to do: not ready (no traffic, no restart), but alive.
-    const readyz = await fetch(`http://127.0.0.1:${indexer.port}/readyz`);
+    const readyz = await fetch(`http://127.0.0.1:${service.port}/readyz`);
     expect(readyz.status).toBe(503);
     expect(((await readyz.json()) as { checks: Record<string, string> }).checks.elasticsearch).toMatch(
       /^unavailable: /,
@@ -97,6 +101,7 @@ it(`waits out ${OUTAGE_SECONDS}s without Elasticsearch mid-run, then resumes and
     expect(await probe('/livez')).toBe(200);
   } finally {
     await indexer.stop();
+    await service.close();
     await topic.close();
     await proxy.close();
   }

@@ -6,7 +6,8 @@ import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createLogger } from '../../lib/log.ts';
 import { indexerConfig } from '../../indexer/config.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
-import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
+import type { StageHandle } from '../../lib/consumer.ts';
+import { startIndexer } from '../../indexer/service.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import {
   cleanUp,
@@ -30,7 +31,7 @@ const alias = `${cfg.services.indexPrefix}-${source}`;
 const es = createElasticsearch(cfg.services);
 const store = createRunStore(es, cfg.services.indexPrefix);
 const log = createLogger('test-indexer');
-let indexer: IndexerHandle;
+let indexer: StageHandle;
 let topic: HtmlTopicWriter;
 
 const decided = (run: TestRun) => runDecided(store, run.runId);

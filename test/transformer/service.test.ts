@@ -1,8 +1,7 @@
-// The transformer service's per-record logic: envelope mapping, visibility, wiki base, chunking.
+// The transformer service's per-record logic: envelope mapping, visibility, wiki base.
 import { describe, expect, it } from 'vitest';
 import type { RawPage, RawPageEvent, RunMarker } from '../../schemas/index.ts';
-import { isRegistryUnavailable } from '../../lib/registry.ts';
-import { chunksOf, transformEvent, wikiBaseOf } from '../../transformer/pipeline.ts';
+import { transformEvent, wikiBaseOf } from '../../transformer/pipeline.ts';
 
 const NOW = 1_750_000_000_000;
 
@@ -88,6 +87,7 @@ describe('transformEvent', () => {
     };
     expect(transformEvent({ runId: 'RUN1', sourceId: 'acme', page: null, marker }, NOW)).toEqual({
       kind: 'marker',
+      marker,
       event: { runId: 'RUN1', sourceId: 'acme', page: null, failure: null, marker },
     });
   });
@@ -132,34 +132,5 @@ describe('transformEvent', () => {
       pageId: '42',
       reason: 'internal-error: cannot read properties of undefined',
     });
-  });
-
-  it('returns null for an envelope with neither page nor marker', () => {
-    expect(transformEvent({ runId: 'R', sourceId: 's', page: null, marker: null }, NOW)).toBeNull();
-  });
-});
-
-describe('chunksOf', () => {
-  const size = (n: number) => n;
-  it('keeps order and bounds each chunk by count and bytes', () => {
-    expect(chunksOf([1, 1, 1, 1, 1], size, 2, 100)).toEqual([[1, 1], [1, 1], [1]]);
-    expect(chunksOf([3, 3, 3, 1], size, 10, 6)).toEqual([
-      [3, 3],
-      [3, 1],
-    ]);
-  });
-  it('puts an item larger than the byte bound alone, never drops it', () => {
-    expect(chunksOf([1, 50, 1], size, 10, 5)).toEqual([[1], [50], [1]]);
-    expect(chunksOf([], size, 10, 5)).toEqual([]);
-  });
-});
-
-describe('isRegistryUnavailable', () => {
-  const responseError = (status: number) =>
-    Object.assign(new Error('registry'), { name: 'ResponseError', status });
-  it('retries what the registry could not answer, skips what no retry can fix', () => {
-    expect(isRegistryUnavailable(responseError(503))).toBe(true);
-    expect(isRegistryUnavailable(responseError(404))).toBe(false);
-    expect(isRegistryUnavailable(new Error('truncated buffer'))).toBe(false);
   });
 });

@@ -1,0 +1,19 @@
+// The envelope rule the Avro schemas cannot state: exactly one of page, failure and marker.
+import { describe, expect, it } from 'vitest';
+import { envelopeProblem } from '../../schemas/index.ts';
+
+describe('envelopeProblem', () => {
+  const base = { runId: 'R', sourceId: 's', page: null, failure: null, marker: null };
+  it('accepts exactly one of page, failure and marker', () => {
+    expect(envelopeProblem({ ...base, page: { id: '1' } })).toBeNull();
+    expect(envelopeProblem({ ...base, failure: { pageId: '1', reason: 'x' } })).toBeNull();
+    // A raw event has no failure field at all.
+    expect(envelopeProblem({ runId: 'R', sourceId: 's', page: null, marker: { kind: 'END' } })).toBeNull();
+  });
+  it('names what is wrong with an empty or an overfull envelope', () => {
+    expect(envelopeProblem(base)).toBe('the envelope holds neither a page, a failure nor a marker');
+    expect(envelopeProblem({ ...base, page: {}, marker: {} })).toBe(
+      'the envelope holds more than one of page, failure and marker (page, marker)',
+    );
+  });
+});

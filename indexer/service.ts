@@ -106,7 +106,8 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     if (!always && last && now - last.at < touchEveryMs) return last.run;
     const previous = last?.run ?? openRun(event);
     const fresh = previous.then(async (run) => {
-      const stored = await store.touch(event.runId, now);
+      // Now, not when asked: opening a run (its state and index) can take seconds on a busy cluster.
+      const stored = await store.touch(event.runId, Date.now());
       if (!stored) return run;
       if (closed(stored) && !closed(run))
         log.warn(

@@ -14,6 +14,7 @@ import { createElasticsearch, verifyElasticsearch } from '../../lib/elasticsearc
 import { ExitCode, UserError } from '../../lib/errors.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka.ts';
 import { createCodecs } from '../../lib/registry.ts';
+import { stageDeps, startService } from '../../lib/service.ts';
 import { producerConfig } from '../../producer/config.ts';
 import { runPull } from '../../producer/run.ts';
 import { startTransformer, transformerConfig } from '../../transformer/service.ts';
@@ -91,7 +92,9 @@ describe('the secured stack', () => {
   it('a full pull goes live through SASL_SSL Kafka, the registry with basic auth and Elasticsearch with an API key, all over TLS', async () => {
     const { log, lines } = captureLogger();
     const transformer = await startTransformer(transformerConfig(env), { log, progressEvery: 0 });
-    const indexer = await startIndexer(indexerConfig(env), { log, metricsPort: 0 });
+    // The probes as the CLI serves them (lib/service.ts), with the indexer's dependency checks.
+    const service = await startService('indexer', log, 0);
+    const indexer = await startIndexer(indexerConfig(env), stageDeps(service, log));
     try {
       const pull = await runPull(producerConfig(env), { log });
       expect(pull.status, pull.error ?? '').toBe('SUCCEEDED');
@@ -115,7 +118,7 @@ describe('the secured stack', () => {
       } finally {
         await es.close();
       }
-      const ready = await fetch(`http://127.0.0.1:${indexer.port}/readyz`);
+      const ready = await fetch(`http://127.0.0.1:${service.port}/readyz`);
       expect(await ready.json()).toMatchObject({
         status: 'ready',
         checks: { kafka: 'ok', elasticsearch: 'ok' },
@@ -123,6 +126,7 @@ describe('the secured stack', () => {
     } finally {
       await transformer.stop();
       await indexer.stop();
+      await service.close();
     }
     expect(lines.length).toBeGreaterThan(10);
     expectNoSecret(lines.join('\n'));
@@ -185,7 +189,7 @@ describe('the secured stack', () => {
   it('a wrong API key or an untrusted Elasticsearch CA stops the indexer at start; user/password and a CA fingerprint work', async () => {
     const { log } = captureLogger();
     const badKey = await startFailure(() =>
-      startIndexer(indexerConfig({ ...env, ELASTICSEARCH_API_KEY_FILE: wrongFile }), { log, metricsPort: 0 }),
+      startIndexer(indexerConfig({ ...env, ELASTICSEARCH_API_KEY_FILE: wrongFile }), { log }),
     );
     expect(badKey.exitCode).toBe(ExitCode.auth);
     expect(badKey.message).toMatch(
@@ -193,17 +197,14 @@ describe('the secured stack', () => {
     );
     expect(badKey.hint).toContain('ELASTICSEARCH_API_KEY_FILE');
     const untrusted = await startFailure(() =>
-      startIndexer(indexerConfig({ ...env, ELASTICSEARCH_CA_FILE: otherCa }), { log, metricsPort: 0 }),
+      startIndexer(indexerConfig({ ...env, ELASTICSEARCH_CA_FILE: otherCa }), { log }),
     );
     expect(untrusted.hint).toContain('Set ELASTICSEARCH_CA_FILE');
     const otherFingerprint = new X509Certificate(readFileSync(otherCa)).fingerprint256;
     const wrongPin = await startFailure(() =>
       startIndexer(
         indexerConfig({ ...env, ELASTICSEARCH_CA_FILE: '', ELASTICSEARCH_CA_FINGERPRINT: otherFingerprint }),
-        {
-          log,
-          metricsPort: 0,
-        },
+        { log },
       ),
     );
     expect(wrongPin.hint).toContain('ELASTICSEARCH_CA_FINGERPRINT does not match');

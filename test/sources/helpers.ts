@@ -7,11 +7,12 @@ import { servicesConfig, type ServicesConfig } from '../../lib/config.ts';
 import { createKafka } from '../../lib/kafka.ts';
 import { createLogger, type Logger } from '../../lib/log.ts';
 import { indexerConfig } from '../../indexer/config.ts';
-import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
+import { startIndexer } from '../../indexer/service.ts';
+import type { StageHandle } from '../../lib/consumer.ts';
 import { sourcesConfig } from '../../sources/config.ts';
 import { newKeyText } from '../../sources/secret-box.ts';
 import { startSources, type SourcesHandle } from '../../sources/service.ts';
-import { startTransformer, transformerConfig, type TransformerHandle } from '../../transformer/service.ts';
+import { startTransformer, transformerConfig } from '../../transformer/service.ts';
 import { cleanUp, eventually } from '../indexer/fixtures.ts';
 import { isolatedEnv } from '../stack/services.ts';
 
@@ -57,11 +58,11 @@ export async function startPipeline(
 ): Promise<Pipeline> {
   const quiet = createLogger('test');
   quiet.level = 'warn';
-  const transformer: TransformerHandle = await startTransformer(transformerConfig(env), {
+  const transformer: StageHandle = await startTransformer(transformerConfig(env), {
     log: quiet,
     progressEvery: 0,
   });
-  const indexer: IndexerHandle = await startIndexer(indexerConfig(env), { log: quiet });
+  const indexer: StageHandle = await startIndexer(indexerConfig(env), { log: quiet });
   const sources = await startSources(sourcesConfig(env), { log: opts.log ?? quiet });
   return {
     env,

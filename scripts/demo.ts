@@ -171,7 +171,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
     say(`   npm run ops -- search --source ${SOURCE_ID} --audience customer "meeting notes"`);
     say(`   npm run ops -- runs --source ${SOURCE_ID}`);
     say(
-      `   npm run ops -- search --serve   # then GET http://127.0.0.1:8080/search?q=pricing&source=${SOURCE_ID}&audience=customer`,
+      `   SEARCH_API_KEYS_FILE=keys.json npm run ops -- search --serve   # then GET /search?q=pricing&source=${SOURCE_ID}&audience=customer with Authorization: Bearer <key> (docs/search.md#api-keys)`,
     );
     say('   npm run demo                    # again: a refresh in which some pages were deleted');
     say(`Done in ${seconds(Date.now() - started)}.`);

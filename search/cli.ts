@@ -52,7 +52,10 @@ export function registerSearch(ops: Command): void {
     .option('--audience <audience>', 'customer (public pages only) or agent (internal and public); required')
     .option('--size <n>', `how many results, 1 to ${maxSize} (default ${defaultSize})`)
     .option('--json', 'the JSON the HTTP endpoint returns')
-    .option('--serve', 'run the HTTP endpoint GET /search?q=&source=&audience= (until SIGTERM)')
+    .option(
+      '--serve',
+      'run the HTTP endpoint GET /search?q=&source=&audience= for API keys in SEARCH_API_KEYS_FILE (until SIGTERM)',
+    )
     .option('--port <port>', 'with --serve: port (env SEARCH_PORT, default 8080)')
     .option('--host <host>', 'with --serve: address to listen on (env SEARCH_HOST, default 127.0.0.1)')
     .action(

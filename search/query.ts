@@ -14,7 +14,7 @@ export type Audience = (typeof audiences)[number];
 
 export const defaultSize = 10;
 export const maxSize = 50;
-const maxQueryChars = 1000;
+export const maxQueryChars = 1000;
 /** Highlight fragment size; a snippet is cut at `snippetMax` whatever ES returns. */
 const fragmentChars = 160;
 const snippetMax = 240;

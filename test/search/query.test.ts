@@ -1,5 +1,9 @@
 // The search query as sent to Elasticsearch: what each audience may see is in the query's bool filter.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { authorize, rateLimiter, type ApiKey } from '../../search/keys.ts';
 import {
   buildSearchBody,
   cleanSnippet,
@@ -137,14 +141,59 @@ describe('search results', () => {
 });
 
 describe('search server config', () => {
+  const keysFile = join(mkdtempSync(join(tmpdir(), 'cks-keys-')), 'keys.json');
+  writeFileSync(
+    keysFile,
+    JSON.stringify({ keys: [{ name: 'bot', key: 'k'.repeat(32), audience: 'customer', sources: ['acme'] }] }),
+  );
+  const keys = { SEARCH_API_KEYS_FILE: keysFile };
+
   it('port from flag, else SEARCH_PORT, else 8080; host 127.0.0.1 unless told', () => {
-    expect(searchServerConfig({}, {})).toEqual({ host: '127.0.0.1', port: 8080 });
-    expect(searchServerConfig({}, { SEARCH_PORT: '9000', SEARCH_HOST: '0.0.0.0' })).toEqual({
+    expect(searchServerConfig({}, keys)).toMatchObject({ host: '127.0.0.1', port: 8080 });
+    expect(searchServerConfig({}, { ...keys, SEARCH_PORT: '9000', SEARCH_HOST: '0.0.0.0' })).toMatchObject({
       host: '0.0.0.0',
       port: 9000,
     });
-    expect(searchServerConfig({ port: '0' }, { SEARCH_PORT: '9000' }).port).toBe(0);
-    expect(() => searchServerConfig({ port: 'http' }, {})).toThrow(ConfigError);
-    expect(() => searchServerConfig({}, { SEARCH_PORT: '70000' })).toThrow(/SEARCH_PORT="70000"/);
+    expect(searchServerConfig({ port: '0' }, { ...keys, SEARCH_PORT: '9000' }).port).toBe(0);
+    expect(() => searchServerConfig({ port: 'http' }, keys)).toThrow(ConfigError);
+    expect(() => searchServerConfig({}, { ...keys, SEARCH_PORT: '70000' })).toThrow(/SEARCH_PORT="70000"/);
+  });
+
+  it('keys: each bound to an audience and sources, with the default rate limit unless its own', () => {
+    const [key] = searchServerConfig({}, { ...keys, SEARCH_RATE_LIMIT_PER_MINUTE: '30' }).keys;
+    expect(key).toMatchObject({
+      name: 'bot',
+      audience: 'customer',
+      sources: new Set(['acme']),
+      requestsPerMinute: 30,
+    });
+    expect(JSON.stringify(key)).not.toContain('k'.repeat(32));
+  });
+});
+
+describe('API keys', () => {
+  const key: ApiKey = {
+    name: 'bot',
+    audience: 'customer',
+    sources: new Set(['acme']),
+    requestsPerMinute: 2,
+    digest: Buffer.alloc(32),
+  };
+
+  it('a customer key cannot ask for agent, nor for a source it does not list; an agent key may ask for customer', () => {
+    expect(authorize(key, 'acme', 'customer')).toBeUndefined();
+    expect(authorize(key, 'acme', 'agent')).toMatchObject({ status: 403 });
+    expect(authorize(key, 'globex', 'customer')).toMatchObject({ status: 403 });
+    expect(authorize({ ...key, audience: 'agent' }, 'acme', 'customer')).toBeUndefined();
+  });
+
+  it('rate limit: a burst of requestsPerMinute, then one every 60/requestsPerMinute seconds', () => {
+    let now = 0;
+    const limit = rateLimiter(() => now);
+    expect([limit(key), limit(key), limit(key)]).toEqual([0, 0, 30]);
+    now = 29_000;
+    expect(limit(key)).toBe(1);
+    now = 30_000;
+    expect(limit(key)).toBe(0);
   });
 });

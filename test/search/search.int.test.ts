@@ -1,13 +1,19 @@
 // Search on the real Elasticsearch: internal pages match every query BEST, and a customer still never
 // gets one — not on top, not to fill `size`, not when they are the only matches. Same through HTTP.
 import { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { servicesConfig } from '../../lib/config.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createLogger } from '../../lib/log.ts';
 import { registerSearch } from '../../search/cli.ts';
 import { search, SearchError, type SearchResponse } from '../../search/query.ts';
-import { startSearchServer, type SearchServer } from '../../search/server.ts';
+import { searchOpenApi } from '../../search/openapi.ts';
+import { searchServerConfig, startSearchServer, type SearchServer } from '../../search/server.ts';
 import { aliasName, pageMappings, type PageDocument } from '../../indexer/template.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import { page } from '../indexer/fixtures.ts';
@@ -71,11 +77,32 @@ const internalIds = new Set(internal.map((d) => d.pageId));
 const publicIds = new Set(publicPages.map((d) => d.pageId));
 const ids = (r: SearchResponse) => r.results.map((h) => h.pageId);
 
+// Two keys for the source (one per audience), one for another source, one with a tiny rate limit.
+const agentKey = `agent-${randomBytes(24).toString('base64url')}`;
+const customerKey = `customer-${randomBytes(24).toString('base64url')}`;
+const otherSourceKey = `other-${randomBytes(24).toString('base64url')}`;
+const slowKey = `slow-${randomBytes(24).toString('base64url')}`;
+const keysFile = join(mkdtempSync(join(tmpdir(), 'cks-search-keys-')), 'keys.json');
+writeFileSync(
+  keysFile,
+  JSON.stringify({
+    keys: [
+      { name: 'agent-bot', key: agentKey, audience: 'agent', sources: [source] },
+      { name: 'customer-bot', key: customerKey, audience: 'customer', sources: [source, 'globex'] },
+      { name: 'globex-bot', key: otherSourceKey, audience: 'agent', sources: ['globex'] },
+      { name: 'slow-bot', key: slowKey, audience: 'customer', sources: [source], requestsPerMinute: 3 },
+    ],
+  }),
+);
+
 let server: SearchServer;
-const get = async (query: Record<string, string>) => {
-  const res = await fetch(`http://127.0.0.1:${server.port}/search?${new URLSearchParams(query)}`);
+const get = async (query: Record<string, string>, key: string | null = agentKey) => {
+  const res = await fetch(`http://127.0.0.1:${server.port}/search?${new URLSearchParams(query)}`, {
+    headers: key === null ? {} : { authorization: `Bearer ${key}` },
+  });
   return {
     status: res.status,
+    headers: res.headers,
     body: (await res.json()) as SearchResponse & { error?: string; hint?: string },
   };
 };
@@ -90,7 +117,11 @@ beforeAll(async () => {
     ]),
   });
   await es.indices.updateAliases({ actions: [{ add: { index: runIndex, alias } }] });
-  server = await startSearchServer({ host: '127.0.0.1', port: 0 }, env, log);
+  server = await startSearchServer(
+    searchServerConfig({ host: '127.0.0.1', port: '0' }, { ...env, SEARCH_API_KEYS_FILE: keysFile }),
+    env,
+    log,
+  );
 });
 
 afterAll(async () => {
@@ -205,7 +236,7 @@ describe('GET /search', () => {
       ['pageId', 'score', 'snippet', 'title', 'url', 'visibility'].sort(),
     );
     const customer = await get({ q: 'salary bands', source, audience: 'customer' });
-    expect(customer).toEqual({
+    expect({ status: customer.status, body: customer.body }).toEqual({
       status: 200,
       body: { source, alias, audience: 'customer', q: 'salary bands', results: [] },
     });
@@ -227,36 +258,145 @@ describe('GET /search', () => {
   });
 
   it('404 on an unknown source, naming the alias', async () => {
-    const { status, body } = await get({ q: 'x', source: 'nobody-example-com', audience: 'customer' });
+    // globex is one of the customer key's sources, but it has no index yet.
+    const { status, body } = await get({ q: 'x', source: 'globex', audience: 'customer' }, customerKey);
     expect(status).toBe(404);
-    expect(body.error).toContain(`alias ${cfg.indexPrefix}-nobody-example-com does not exist`);
+    expect(body.error).toContain(`alias ${cfg.indexPrefix}-globex does not exist`);
     expect(body.hint).toContain('ops runs');
   });
 
   it('405 on other methods; /healthz and /metrics next to it', async () => {
     const post = await fetch(`http://127.0.0.1:${server.port}/search?q=x&source=${source}&audience=agent`, {
       method: 'POST',
+      headers: { authorization: `Bearer ${agentKey}` },
     });
     expect(post.status).toBe(405);
     expect((await fetch(`http://127.0.0.1:${server.port}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-    expect(metrics).toMatch(/search_requests_total\{audience="customer",status="200",service="search"\} \d+/);
-    expect(metrics).toMatch(/search_requests_total\{audience="invalid",status="400",service="search"\} \d+/);
+    expect(metrics).toMatch(
+      /search_requests_total\{key="agent-bot",audience="customer",status="200",service="search"\} \d+/,
+    );
+    expect(metrics).toMatch(
+      /search_requests_total\{key="agent-bot",audience="invalid",status="400",service="search"\} \d+/,
+    );
   });
 
   it('503 with a message when Elasticsearch is down', async () => {
     const down = await startSearchServer(
-      { host: '127.0.0.1', port: 0 },
+      searchServerConfig({ host: '127.0.0.1', port: '0' }, { SEARCH_API_KEYS_FILE: keysFile }),
       { ...env, ELASTICSEARCH_URL: 'http://127.0.0.1:9' },
       log,
     );
     try {
-      const res = await fetch(`http://127.0.0.1:${down.port}/search?q=x&source=${source}&audience=customer`);
+      const res = await fetch(`http://127.0.0.1:${down.port}/search?q=x&source=${source}&audience=customer`, {
+        headers: { authorization: `Bearer ${customerKey}` },
+      });
       expect(res.status).toBe(503);
       expect(((await res.json()) as { error: string }).error).toMatch(/^Elasticsearch is unavailable/);
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('GET /search: API keys', () => {
+  it('a customer key never returns an internal page, even when it asks for audience=agent', async () => {
+    for (const q of queries) {
+      const own = await get({ q, source, audience: 'customer', size: '50' }, customerKey);
+      expect(own.status).toBe(200);
+      expect(own.body.audience).toBe('customer');
+      expect(own.body.results.filter((h) => internalIds.has(h.pageId) || h.visibility !== 'public')).toEqual(
+        [],
+      );
+      const asked = await get({ q, source, audience: 'agent', size: '50' }, customerKey);
+      expect(asked.status).toBe(403);
+      expect(asked.body).not.toHaveProperty('results');
+      expect(asked.body.error).toBe(
+        'key customer-bot is bound to the customer audience (public pages only): it cannot ask for agent',
+      );
+    }
+    // The agent key gets internal pages for the same query: the customer key's answers are not empty by accident.
+    const agent = await get({ q: 'salary bands', source, audience: 'agent' }, agentKey);
+    expect(agent.body.results.map((h) => h.pageId)).toContain('i4');
+  });
+
+  it('401 without a key, with an unknown key or another scheme; 403 for a source the key does not cover', async () => {
+    const none = await get({ q: 'reset password', source, audience: 'customer' }, null);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="search"');
+    expect(none.body).toEqual({
+      error: 'an API key is required',
+      hint: 'Send the key you were given as the header Authorization: Bearer <API key>.',
+    });
+    const unknown = await get({ q: 'reset password', source, audience: 'customer' }, `${customerKey}x`);
+    expect(unknown).toMatchObject({ status: 401, body: { error: 'unknown API key' } });
+    const basic = await fetch(`http://127.0.0.1:${server.port}/search?q=x&source=${source}`, {
+      headers: { authorization: `Basic ${Buffer.from(`x:${agentKey}`).toString('base64')}` },
+    });
+    expect(basic.status).toBe(401);
+    const other = await get({ q: 'reset password', source, audience: 'agent' }, otherSourceKey);
+    expect(other).toMatchObject({
+      status: 403,
+      body: { error: `key globex-bot may not search source ${source}`, hint: 'This key may search: globex.' },
+    });
+  });
+
+  it('429 with Retry-After over the key’s rate limit; 413 for a body, 414 for an over-long request line', async () => {
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const r = await get({ q: 'reset password', source, audience: 'customer' }, slowKey);
+      statuses.push(r.status);
+      if (r.status === 429) retryAfter = r.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+    // Other keys are not slowed by it.
+    expect((await get({ q: 'reset password', source, audience: 'customer' }, customerKey)).status).toBe(200);
+    // fetch refuses a GET with a body; a client that sends one anyway gets 413.
+    const withBody = await new Promise<number | undefined>((resolve, reject) => {
+      const req = httpRequest(
+        `http://127.0.0.1:${server.port}/search?q=x&source=${source}&audience=agent`,
+        { method: 'GET', headers: { authorization: `Bearer ${agentKey}`, 'content-length': '5' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      req.end('hello');
+    });
+    expect(withBody).toBe(413);
+    expect((await get({ q: 'x'.repeat(5000), source, audience: 'agent' }, agentKey)).status).toBe(414);
+  });
+
+  it('serves its OpenAPI document, whose parameters are the ones the endpoint takes', async () => {
+    const doc = (await (
+      await fetch(`http://127.0.0.1:${server.port}/openapi.json`)
+    ).json()) as typeof searchOpenApi;
+    expect(doc).toEqual(JSON.parse(JSON.stringify(searchOpenApi)));
+    const params = doc.paths['/search'].get.parameters;
+    expect(params.map((p) => [p.name, p.required])).toEqual([
+      ['q', true],
+      ['source', true],
+      ['audience', true],
+      ['size', false],
+    ]);
+    expect(Object.keys(doc.paths['/search'].get.responses)).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '429']),
+    );
+  });
+
+  it('refuses to start without a keys file, or with a bad one, naming the problem', () => {
+    expect(() => searchServerConfig({}, {})).toThrow(/SEARCH_API_KEYS_FILE \(not set\)/);
+    const bad = join(mkdtempSync(join(tmpdir(), 'cks-search-keys-')), 'keys.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({ keys: [{ name: 'x', key: 'short', audience: 'admin', sources: [] }] }),
+    );
+    expect(() => searchServerConfig({}, { SEARCH_API_KEYS_FILE: bad })).toThrow(
+      /keys\.0\.key: must be at least 24 characters[\s\S]*keys\.0\.audience: must be customer[\s\S]*keys\.0\.sources: must list at least one/,
+    );
   });
 });
 

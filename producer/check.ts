@@ -39,10 +39,10 @@ export async function checkAccess(cfg: ProducerConfig, log: Logger): Promise<Che
       }
       let pagesReadableIn: string | null = null;
       for (const space of listed.slice(0, 5)) {
-        const pages = site.pages(space, undefined, 1);
+        const pages = site.pageRefs(space);
         const batch = await pages.next();
         await pages.return(undefined);
-        if (!batch.done && [...batch.value].length > 0) {
+        if (!batch.done && batch.value.length > 0) {
           pagesReadableIn = space.key;
           break;
         }

@@ -7,6 +7,7 @@ import { EnvHttpProxyAgent } from 'undici';
 import type { Logger } from '../lib/log.ts';
 import type { ProxyConfig } from './config.ts';
 import { createListingSplitter, elementText } from './listing-split.ts';
+import { createPace } from './pace.ts';
 import { nextLink, resolveNext } from './paging.ts';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './retry.ts';
 
@@ -60,6 +61,8 @@ export interface Listing<T> {
   /** Parsed one by one as they are reached, and let go of: iterate once. */
   results: Iterable<T>;
   size: number;
+  /** Whether another listing page follows. */
+  more: boolean;
 }
 
 /** A listing's elements parsed one at a time, each let go of as soon as it is reached. */
@@ -149,6 +152,8 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
   const stats: ConfluenceStats = { requests: 0, retries: 0, rateLimited: 0, bytes: 0 };
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.authorization !== undefined) headers.authorization = opts.authorization;
+  // Requests in flight follow the site's rate-limit signals (pace.ts), up to the connections.
+  const pace = createPace(opts.connections);
 
   /**
    * One request. A listing's 200 body is split as it arrives and parsed page by page (see
@@ -169,6 +174,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     let isJson: boolean;
     let text = '';
     let body: unknown;
+    const release = await pace.acquire();
     try {
       const res = await agent.request({
         origin,
@@ -179,6 +185,8 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       });
       status = res.statusCode;
       responseHeaders = res.headers;
+      if (status === 429 || header('x-ratelimit-nearlimit') === 'true') pace.slowDown();
+      else pace.ok();
       isJson = /json/i.test(header('content-type') ?? '');
       if (status === 200 && isJson) body = await (listing ? readListing : readJson)(res.body, path);
       else text = await readText(res.body, stats);
@@ -187,6 +195,8 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
       const kind = NETWORK_CODES_NOT_RETRIED.has(code) ? 'dns' : 'network';
       throw new ConfluenceError(kind, path, `GET ${path}: ${code} ${(err as Error).message}`, { cause: err });
+    } finally {
+      release();
     }
     const what = `GET ${path} answered ${status}`;
     if (status === 200) {
@@ -297,7 +307,11 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       if (!Array.isArray(body.results)) {
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);
       }
-      yield { results: parseEach<T>(body.results as Uint8Array[][], next), size: body.results.length };
+      yield {
+        results: parseEach<T>(body.results as Uint8Array[][], next),
+        size: body.results.length,
+        more: page.next !== undefined,
+      };
       next = page.next;
     }
   }

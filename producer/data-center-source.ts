@@ -6,9 +6,12 @@
 // without), whatever is asked. So the next request is always the answer's own `_links.next` (which
 // carries the capped limit), never one computed from the limit we asked for; and an empty page ends
 // the listing even if a next link is still offered (CONFSERVER-95396: next links past the end).
-import type { ConfluenceClient } from './confluence-client.ts';
+//
+// Bodies by id: v1 has no multi-id page read, so each page of a batch is one
+// `GET /rest/api/content/{id}?expand=body.storage,version,ancestors,space`, all of a batch in flight at
+// once within the client's connections (a CQL `id in (…)` search would take 50 per request).
+import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
 import {
-  mapEach,
   toPage,
   toSpace,
   type ConfluenceSource,
@@ -22,6 +25,7 @@ export const DC_LIST_LIMIT = 200;
 
 interface V1Content {
   id: string | number;
+  space?: Parameters<typeof toSpace>[0];
   title?: string;
   status?: string;
   version?: { number?: number; when?: string };
@@ -70,19 +74,36 @@ export function createDataCenterSource(client: ConfluenceClient, opts: SourceOpt
         yield Array.from(page.results, (s) => toSpace(s, path));
       }
     },
-    async *pages(space, signal, limit = DC_LIST_LIMIT) {
+    async *pageRefs(space, signal) {
       const path = '/rest/api/content';
       const query = {
         type: 'page',
         spaceKey: space.key,
         status: 'current',
-        expand: 'body.storage,version,ancestors',
-        limit: String(limit),
+        expand: 'version',
+        limit: String(DC_LIST_LIMIT),
       };
       for await (const page of listing<V1Content>(path, query, signal)) {
-        const fetchedAt = Date.now();
-        yield mapEach(page.results, (p) => toPage(asV2(p), space, pageBase, fetchedAt, path));
+        yield Array.from(page.results, (p) => ({ id: String(p.id), version: p.version?.number ?? 1 }));
       }
+    },
+    async pagesById(ids, signal) {
+      const fetched = await Promise.all(
+        ids.map(async (id) => {
+          const path = `/rest/api/content/${encodeURIComponent(id)}?expand=body.storage,version,ancestors,space`;
+          try {
+            const p = (await client.getJson(path, signal)).body as V1Content;
+            if (p.status !== undefined && p.status !== 'current') return undefined;
+            if (!p.space)
+              throw new ConfluenceError('not-confluence', path, `GET ${path}: a page without space`);
+            return toPage(asV2(p), toSpace(p.space, path), pageBase, Date.now(), path);
+          } catch (err) {
+            if (err instanceof ConfluenceError && err.kind === 'not-found') return undefined; // gone
+            throw err;
+          }
+        }),
+      );
+      return fetched.filter((p) => p !== undefined);
     },
   };
 }

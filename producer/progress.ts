@@ -7,15 +7,23 @@ export interface ProgressCounts {
   spacesDone: number;
   spacesTotal: number;
   pages: number;
+  /** Distinct pages listed so far: once every space is listed, the run's total. */
+  listed?: number;
 }
 
 export function pagesPerSecond(pages: number, elapsedMs: number): number {
   return elapsedMs > 0 ? (pages * 1000) / elapsedMs : 0;
 }
 
-/** Remaining time estimated from the share of spaces done (the page total is unknown until the end). */
+/**
+ * Remaining time: from the share of pages sent once every space is listed (the total is known then),
+ * else from the share of spaces listed.
+ */
 export function etaMs(c: ProgressCounts, elapsedMs: number): number | undefined {
   if (c.spacesDone === 0 || c.spacesTotal === 0) return undefined;
+  if (c.spacesDone === c.spacesTotal && c.listed !== undefined && c.pages > 0) {
+    return (elapsedMs * Math.max(0, c.listed - c.pages)) / c.pages;
+  }
   return (elapsedMs * (c.spacesTotal - c.spacesDone)) / c.spacesDone;
 }
 

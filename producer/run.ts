@@ -1,5 +1,5 @@
-// One full pull: list every readable space, stream each space's pages straight from the listing to
-// Kafka (a bounded number of spaces at once, one unacknowledged send per space), then close the run.
+// One full pull: list every readable space, then its pages' metadata and their bodies by id (pull.ts),
+// straight to Kafka with at most one unacknowledged send per body worker, then close the run.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
 import type { ServicesConfig } from '../lib/config.ts';
 import { createKafka, ensureTopics, kafkaUnavailable, type Kafka, type Producer } from '../lib/kafka.ts';
@@ -9,10 +9,11 @@ import { newRunId } from '../lib/run-id.ts';
 import { scrub } from '../lib/secrets.ts';
 import type { Run, Space } from '../schemas/index.ts';
 import type { ProducerConfig } from './config.ts';
-import { ConfluenceError, type ConfluenceStats } from './confluence-client.ts';
+import type { ConfluenceStats } from './confluence-client.ts';
 import type { ConfluenceSource } from './confluence-source.ts';
 import { explainFailure } from './failures.ts';
 import { createProgress, progressFields, type LiveProgress } from './progress.ts';
+import { pullSite, type PullProgress } from './pull.ts';
 import { createRunWriter, type RunWriter } from './run-writer.ts';
 import { inScope } from './scope.ts';
 import { openSite, type ConfluenceSite } from './site.ts';
@@ -72,59 +73,6 @@ export async function connectPull(services: ServicesConfig, log: Logger): Promis
   }
 }
 
-/**
- * Pulls one space's pages into the run: the next listing is fetched once this one is handed to Kafka
- * (so a space holds one listing at a time), and at most one listing per space is unacknowledged.
- * A space deleted since it was listed has no pages left to pull.
- */
-async function pullSpace(
-  source: ConfluenceSource,
-  writer: RunWriter,
-  space: Space,
-  signal: AbortSignal,
-  log: Logger,
-  onBatch: () => void,
-) {
-  let acknowledged: Promise<void> | undefined;
-  try {
-    for await (const batch of source.pages(space, signal)) {
-      await acknowledged;
-      const sending = writer.pages(batch);
-      acknowledged = sending.acknowledged.then(onBatch);
-      acknowledged.catch(() => {}); // awaited above or below; this only keeps it from counting as unhandled meanwhile
-      await sending.sent;
-    }
-  } catch (err) {
-    if (!(err instanceof ConfluenceError && err.kind === 'not-found')) throw err;
-    log.warn(
-      { spaceId: space.id, spaceKey: space.key },
-      'space disappeared during the run; its pages are gone',
-    );
-  } finally {
-    await acknowledged;
-  }
-}
-
-/**
- * Runs `work` on every item, at most `limit` at once. The first failure aborts `failed` (which the
- * work's signal follows), the others wind down, and only then does this throw: nothing is left in flight.
- */
-async function eachBounded<T>(
-  items: T[],
-  limit: number,
-  failed: AbortController,
-  work: (item: T) => Promise<void>,
-) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !failed.signal.aborted) {
-      await work(items[next++]!).catch((err: unknown) => failed.abort(err));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  failed.signal.throwIfAborted();
-}
-
 export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<RunSummary> {
   const runId = newRunId();
   const log = opts.log.child({ runId, sourceId: cfg.sourceId });
@@ -167,20 +115,18 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     for await (const batch of source.spaces(signal))
       spaces.push(...batch.filter((space) => inScope(space, cfg.scope)));
     writer.counts.spaces = spaces.length;
-    let spacesDone = 0;
-    const tick = () => {
-      const counts = { spacesDone, spacesTotal: spaces.length, pages: writer.counts.pages };
+    const tick = (p: PullProgress) => {
+      const counts = { ...p, pages: writer.counts.pages };
       progress.update(counts);
       const { requests, retries, rateLimited } = site!.stats;
       const fields = progressFields(counts, Date.now() - writer.startedAt);
       opts.onProgress?.({ runId, startedAt: writer.startedAt, ...fields, requests, retries, rateLimited });
     };
-    tick();
-    await eachBounded(spaces, cfg.concurrency, failed, async (space) => {
-      await pullSpace(source, writer, space, signal, log, tick);
-      spacesDone++;
-      tick();
-    });
+    tick({ spacesDone: 0, spacesTotal: spaces.length, listed: 0 });
+    await pullSite(
+      { source, writer, spaces, concurrency: cfg.concurrency, signal, log, onProgress: tick },
+      failed,
+    );
   } catch (err) {
     // The first failure (or the stop request) is the reason; what it interrupted elsewhere is noise.
     const cause = failed.signal.aborted ? failed.signal.reason : err;

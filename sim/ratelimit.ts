@@ -16,6 +16,8 @@ export interface RateDecision {
   resetMs: number;
 }
 
+const NEAR_LIMIT_SHARE = 0.2;
+
 export function takeToken(prev: Bucket | undefined, perSecond: number, nowMs: number): RateDecision {
   const elapsed = prev ? Math.max(0, nowMs - prev.updatedMs) / 1000 : Infinity;
   const tokens = Math.min(perSecond, (prev?.tokens ?? perSecond) + elapsed * perSecond);
@@ -41,13 +43,18 @@ export function takeToken(prev: Bucket | undefined, perSecond: number, nowMs: nu
   };
 }
 
-/** Headers Confluence sends with rate-limited traffic; the reset is an ISO 8601 timestamp. */
+/**
+ * Headers Confluence sends with rate-limited traffic; the reset is an ISO 8601 timestamp.
+ * `X-RateLimit-NearLimit: true` once less than a fifth of the budget is left (Atlassian's "Rate limiting"
+ * page, developer.atlassian.com/cloud/confluence/rate-limiting/: "less than 20% of the budget remains").
+ */
 export function rateLimitHeaders(d: RateDecision): Record<string, string> {
   const headers: Record<string, string> = {
     'X-RateLimit-Limit': String(d.limit),
     'X-RateLimit-Remaining': String(d.remaining),
     'X-RateLimit-Reset': new Date(d.resetMs).toISOString(),
   };
+  if (d.remaining < d.limit * NEAR_LIMIT_SHARE) headers['X-RateLimit-NearLimit'] = 'true';
   if (!d.allowed) headers['Retry-After'] = String(d.retryAfterS);
   return headers;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, UserError } from '../../lib/errors.ts';
 import { checkAccess } from '../../producer/check.ts';
 import { producerConfig } from '../../producer/config.ts';
+import type { PageRef } from '../../producer/confluence-source.ts';
 import { openSite } from '../../producer/site.ts';
 import { startGateway, startSim, type GatewayHandle, type SimHandle } from '../../sim/index.ts';
 import { startProxy, type ProxyHandle } from '../stack/proxy.ts';
@@ -130,7 +131,8 @@ describe('check per deployment: it proves who it signed in as', () => {
       log: captureLogger().log,
     });
     const [space] = (await site.spaces().next()).value!;
-    const pages = [...(await site.pages(space!).next()).value!];
+    const refs = (await site.pageRefs(space!).next()).value!;
+    const pages = await site.pagesById(refs.slice(0, 10).map((r: PageRef) => r.id));
     await site.close();
     expect(pages.length).toBeGreaterThan(0);
     for (const p of pages.slice(0, 5)) {
@@ -252,7 +254,7 @@ describe('through a proxy (HTTPS_PROXY / HTTP_PROXY / NO_PROXY)', () => {
 });
 
 describe('Data Center paging', () => {
-  it.each([0, 50, 51, 130])(
+  it.each([0, 200, 201, 450])(
     'the source lists exactly %i pages of a one-space site, following the capped next links',
     async (n) => {
       const site = await startSim({ seed: 23, spaces: 1, pages: n, deployment: 'data-center' });
@@ -264,16 +266,18 @@ describe('Data Center paging', () => {
           CONFLUENCE_API_TOKEN: site.token,
         });
         const source = await openSite(cfg, { connections: 1, retry: cfg.retry, log: captureLogger().log });
-        const ids: string[] = [];
+        const listed: string[] = [];
         for await (const batch of source.spaces()) {
           for (const space of batch)
-            for await (const pages of source.pages(space)) for (const p of pages) ids.push(p.id);
+            for await (const refs of source.pageRefs(space)) listed.push(...refs.map((r) => r.id));
         }
+        const ids = (await source.pagesById(listed)).map((p) => p.id);
         const requests = source.stats.requests;
         await source.close();
         expect(ids.sort()).toEqual(expectedPageIds(site));
-        // one space listing, then ceil(n / 50) content listings (one when the space is empty)
-        expect(requests).toBe(1 + Math.max(1, Math.ceil(n / 50)));
+        // one space listing, ceil(n / 200) content listings without bodies (capped at 200 with an
+        // expansion; one when the space is empty), then one request per body
+        expect(requests).toBe(1 + Math.max(1, Math.ceil(n / 200)) + n);
       } finally {
         await site.close();
       }

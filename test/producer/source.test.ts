@@ -6,7 +6,11 @@ import {
   createConfluenceClient,
   type ConfluenceClient,
 } from '../../producer/confluence-client.ts';
-import { createConfluenceSource } from '../../producer/confluence-source.ts';
+import {
+  createConfluenceSource,
+  IDS_PER_REQUEST,
+  type ConfluenceSource,
+} from '../../producer/confluence-source.ts';
 import { startSim, type SimHandle, type SimOptions } from '../../sim/index.ts';
 import { captureLogger, expectedPageIds, simConfig } from './helpers.ts';
 
@@ -34,32 +38,39 @@ async function setup(options: SimOptions) {
   return { sim, client, source: createConfluenceSource(client, { pageBase: `${cfg.siteUrl}/wiki` }), lines };
 }
 
-async function pullAll(source: ReturnType<typeof createConfluenceSource>) {
+/** What a run reads: every space, every space's page ids, then the bodies by id in batches. */
+async function pullAll(source: ConfluenceSource) {
   const spaces = [];
   for await (const batch of source.spaces()) spaces.push(...batch);
-  const ids: string[] = [];
-  const pages = [];
+  const listed: string[] = [];
   for (const space of spaces) {
-    for await (const batch of source.pages(space)) {
-      for (const p of batch) {
-        ids.push(p.id);
-        pages.push(p);
-      }
-    }
+    for await (const refs of source.pageRefs(space)) listed.push(...refs.map((r) => r.id));
   }
-  return { spaces, ids, pages };
+  const pages = [];
+  for (let i = 0; i < listed.length; i += IDS_PER_REQUEST) {
+    pages.push(...(await source.pagesById(listed.slice(i, i + IDS_PER_REQUEST))));
+  }
+  return { spaces, listed, ids: pages.map((p) => p.id), pages };
 }
 
 describe('confluence source paging', () => {
-  it.each([0, 1, 250, 251])('lists exactly %i pages of a one-space site', async (n) => {
+  it.each([
+    [0, 1],
+    [1, 1],
+    [250, 1],
+    // past one listing page, both ends: the second ascending page and the first descending one
+    [251, 3],
+    [1_100, 6],
+  ])('lists exactly %i pages of a one-space site, in %i listing requests', async (n, listings) => {
     const { sim, client, source } = await setup({ spaces: 1, pages: n });
-    const { ids, spaces } = await pullAll(source);
+    const { ids, listed, spaces } = await pullAll(source);
     expect(spaces).toHaveLength(1);
+    expect(listed).toHaveLength(n);
+    expect(new Set(listed).size).toBe(n);
     expect(ids).toHaveLength(n);
-    expect(new Set(ids).size).toBe(n);
     expect([...ids].sort()).toEqual(expectedPageIds(sim));
-    // one spaces request, then ceil(n / 250) page listings (one empty listing when there are none)
-    expect(client.stats.requests).toBe(1 + Math.max(1, Math.ceil(n / 250)));
+    // one spaces request, the listings, then the bodies 250 ids at a time
+    expect(client.stats.requests).toBe(1 + listings + Math.ceil(n / IDS_PER_REQUEST));
   });
 
   it('lists exactly 10,000 pages across spaces', async () => {
@@ -95,8 +106,8 @@ describe('confluence source paging', () => {
     const before = expectedPageIds(sim);
     const ids: string[] = [];
     let deleted: string | undefined;
-    for await (const batch of source.pages(space!)) {
-      ids.push(...Array.from(batch, (p) => p.id));
+    for await (const refs of source.pageRefs(space!)) {
+      ids.push(...refs.map((r) => r.id));
       if (!deleted) {
         // a page the next listing call would have returned
         deleted = before.find((id) => !ids.includes(id))!;
@@ -105,6 +116,34 @@ describe('confluence source paging', () => {
     }
     expect(ids).not.toContain(deleted);
     expect(ids.sort()).toEqual(before.filter((id) => id !== deleted));
+  });
+});
+
+describe('confluence source: bodies by id', () => {
+  it('returns only pages still current and readable, each in the space it is in now', async () => {
+    const { sim, source } = await setup({ spaces: 3, pages: 60 });
+    const spaces = (await Array.fromAsync(source.spaces())).flat();
+    const ids = expectedPageIds(sim).slice(0, 40);
+    const [trashed, purged, moved] = ids;
+    sim.admin.deletePage(trashed!);
+    sim.admin.deletePage(purged!, { purge: true });
+    const from = sim.admin.page(moved!).spaceKey;
+    const to = spaces.find((s) => s.key !== from && s.type !== 'personal')!;
+    sim.admin.movePage(moved!, { space: to.key });
+    const pages = await source.pagesById(ids);
+    expect(pages.map((p) => p.id).sort()).toEqual(ids.filter((id) => id !== trashed && id !== purged).sort());
+    expect(pages.find((p) => p.id === moved)!.space.key).toBe(to.key);
+    for (const p of pages) expect(p.body.length).toBeGreaterThan(0);
+  });
+
+  it('asks for a space it has not listed (created during the run) once', async () => {
+    const { sim, client, source } = await setup({ spaces: 2, pages: 20 });
+    const ids = expectedPageIds(sim).slice(0, 5);
+    const before = client.stats.requests;
+    const pages = await source.pagesById(ids);
+    expect(pages).toHaveLength(5);
+    // one by-id request plus one per distinct space, none listed beforehand
+    expect(client.stats.requests - before).toBe(1 + new Set(pages.map((p) => p.space.id)).size);
   });
 });
 
@@ -147,7 +186,7 @@ describe('confluence source under faults', () => {
     const { sim, source } = await setup({ spaces: 2, pages: 100 });
     const [space] = await Array.fromAsync(source.spaces()).then((b) => b.flat());
     sim.admin.addFault({ kind: '503', space: space!.id });
-    const err = await Array.fromAsync(source.pages(space!)).catch((e: unknown) => e);
+    const err = await Array.fromAsync(source.pageRefs(space!)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfluenceError);
     expect((err as ConfluenceError).kind).toBe('server');
     expect((err as ConfluenceError).message).toMatch(/503.*gave up after 6 retries/);

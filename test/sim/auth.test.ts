@@ -79,6 +79,9 @@ describe('authentication, permissions and rate limits', () => {
       expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
       expect(Date.parse(r.headers.get('x-ratelimit-reset')!)).toBeGreaterThan(Date.now() - 1000);
       expect(replies[0]!.headers.get('x-ratelimit-remaining')).toBe('2');
+      // Less than a fifth of the budget left: the early warning clients slow down on.
+      expect(replies[0]!.headers.get('x-ratelimit-nearlimit')).toBeNull();
+      expect(r.headers.get('x-ratelimit-nearlimit')).toBe('true');
       // Another credential has its own budget.
       const other = await get(
         sim,

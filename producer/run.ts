@@ -14,7 +14,7 @@ import type { ConfluenceSource } from './confluence-source.ts';
 import { explainFailure } from './failures.ts';
 import { createProgress, progressFields, type LiveProgress } from './progress.ts';
 import { pullSite, type PullProgress } from './pull.ts';
-import { createRunWriter, type RunWriter } from './run-writer.ts';
+import { createRunWriter } from './run-writer.ts';
 import { inScope } from './scope.ts';
 import { openSite, type ConfluenceSite } from './site.ts';
 

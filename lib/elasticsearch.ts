@@ -1,10 +1,15 @@
 // The Elasticsearch client is made here (the official client, same major as the server: 8.x), with the
 // cluster's address (URL or Elastic Cloud id), credentials (API key or user/password) and trust (CA file or
-// CA fingerprint) from lib/connections.ts; and the one translation of its auth and TLS failures.
+// CA fingerprint) from lib/connections.ts; and what its failures are (lib/errors.ts).
 import { Client, errors } from '@elastic/elasticsearch';
 import type { ServicesConfig } from './config.ts';
 import { isTlsTrustFailure } from './connections.ts';
-import { ExitCode, UserError } from './errors.ts';
+import {
+  ElasticsearchRefusedError,
+  ElasticsearchUnreachableError,
+  InfraError,
+  TlsUntrustedError,
+} from './errors.ts';
 
 export type { Client as Elasticsearch } from '@elastic/elasticsearch';
 
@@ -21,42 +26,27 @@ export function createElasticsearch(cfg: ServicesConfig): Client {
 }
 
 /**
- * A rejected login or an untrusted certificate, as a message that names the setting to fix; undefined
- * for anything else (an unreachable cluster is waited out by the services, reported by the CLI).
+ * What an Elasticsearch failure is, from the client's own error classes: an untrusted certificate, no
+ * answer (connection, timeout, no living connection), or an error status (401 and 403 included).
+ * Undefined for anything else (a bad request we built, a serialization bug).
  */
-export function elasticsearchAccessProblem(cfg: ServicesConfig, err: unknown): UserError | undefined {
-  const where = `Elasticsearch at ${cfg.elasticsearchUrl}`;
-  const status = err instanceof errors.ResponseError ? err.statusCode : undefined;
-  const auth = cfg.elasticsearch.auth;
-  if (status === 401) {
-    return new UserError(`${where} refused our credentials (HTTP 401)`, {
-      exitCode: ExitCode.auth,
-      hint: !auth
-        ? 'The cluster needs credentials: set ELASTICSEARCH_API_KEY_FILE (or ELASTICSEARCH_USERNAME and ELASTICSEARCH_PASSWORD_FILE).'
-        : 'apiKey' in auth
-          ? 'Check the API key in ELASTICSEARCH_API_KEY_FILE (the encoded key Elasticsearch returned when it was created) and that it is neither expired nor invalidated.'
-          : `Check ELASTICSEARCH_USERNAME=${auth.username} and the password in ELASTICSEARCH_PASSWORD_FILE.`,
-      cause: err,
-    });
-  }
-  if (status === 403) {
-    return new UserError(
-      `${where} accepted our credentials but refused the request (HTTP 403): ${(err as Error).message}`,
-      {
-        exitCode: ExitCode.auth,
-        hint: 'Give the API key or user the privileges listed in docs/deployment.md#elasticsearch-privileges (indices under INDEX_PREFIX, index templates).',
-        cause: err,
-      },
-    );
-  }
-  if (isTlsTrustFailure(err)) {
-    return new UserError(`${where} presented a TLS certificate we do not trust: ${(err as Error).message}`, {
-      exitCode: ExitCode.config,
-      hint: cfg.elasticsearch.caFingerprint
-        ? "ELASTICSEARCH_CA_FINGERPRINT does not match the CA that signed the cluster's certificate: copy the fingerprint Elasticsearch printed at setup, or use ELASTICSEARCH_CA_FILE."
-        : "Set ELASTICSEARCH_CA_FILE to the PEM file of the CA that signed the cluster's certificate (Elasticsearch's http_ca.crt), or ELASTICSEARCH_CA_FINGERPRINT to its SHA-256 fingerprint.",
-      cause: err,
-    });
+export function elasticsearchError(cfg: ServicesConfig, err: unknown): InfraError | undefined {
+  if (err instanceof InfraError) return err;
+  if (!(err instanceof errors.ElasticsearchClientError)) return undefined;
+  const where = cfg.elasticsearchUrl;
+  if (isTlsTrustFailure(err))
+    return new TlsUntrustedError('elasticsearch', where, Boolean(cfg.elasticsearch.caFingerprint), err);
+  if (
+    err instanceof errors.ConnectionError ||
+    err instanceof errors.TimeoutError ||
+    err instanceof errors.NoLivingConnectionsError
+  )
+    return new ElasticsearchUnreachableError(where, err);
+  if (err instanceof errors.ResponseError) {
+    const auth = cfg.elasticsearch.auth;
+    const credentials = !auth ? 'none' : 'apiKey' in auth ? 'api-key' : { username: auth.username };
+    const type = (err.body as { error?: { type?: string } } | undefined)?.error?.type;
+    return new ElasticsearchRefusedError(where, err.statusCode ?? 0, type, credentials, err);
   }
   return undefined;
 }
@@ -70,8 +60,9 @@ export async function verifyElasticsearch(es: Client, cfg: ServicesConfig): Prom
     // Needs no privilege beyond a valid login; a cluster without security answers it with an error we ignore.
     await es.security.authenticate(undefined, { maxRetries: 0, requestTimeout: 10_000 });
   } catch (err) {
-    const problem = elasticsearchAccessProblem(cfg, err);
-    if (problem && (err as { statusCode?: number }).statusCode !== 403) throw problem;
+    const problem = elasticsearchError(cfg, err);
+    if (problem instanceof TlsUntrustedError) throw problem;
+    if (problem instanceof ElasticsearchRefusedError && problem.status === 401) throw problem;
   }
 }
 

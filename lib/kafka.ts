@@ -18,7 +18,14 @@ import zlib from 'node:zlib';
 import type { ServicesConfig } from './config.ts';
 import { isTlsTrustFailure, type KafkaSasl } from './connections.ts';
 import { registerSecret } from './secrets.ts';
-import { ExitCode, UserError } from './errors.ts';
+import {
+  BrokerUnreachableError,
+  InfraError,
+  KafkaLoginRejectedError,
+  KafkaNotAuthorizedError,
+  TlsUntrustedError,
+  UserError,
+} from './errors.ts';
 import type { Logger } from './log.ts';
 
 export type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer, Admin } from 'kafkajs';
@@ -139,7 +146,7 @@ export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<n
       await admin.disconnect();
     }
   } catch (err) {
-    throw err instanceof UserError ? err : kafkaUnavailable(cfg, err);
+    throw kafkaError(cfg, err) ?? err;
   }
 }
 
@@ -176,50 +183,83 @@ export async function ensureCompactedTopics(
       await admin.disconnect();
     }
   } catch (err) {
-    throw err instanceof UserError ? err : kafkaUnavailable(cfg, err);
+    throw kafkaError(cfg, err) ?? err;
   }
 }
 
+const {
+  KafkaJSAggregateError,
+  KafkaJSBrokerNotFound,
+  KafkaJSConnectionError,
+  KafkaJSError,
+  KafkaJSGroupCoordinatorNotFound,
+  KafkaJSNumberOfRetriesExceeded,
+  KafkaJSProtocolError,
+  KafkaJSRequestTimeoutError,
+  KafkaJSSASLAuthenticationError,
+} = kafkajs;
+// Exported by kafkajs at runtime but missing from its type declarations.
+const { KafkaJSCreateTopicError, KafkaJSNoBrokerAvailableError } = kafkajs as unknown as {
+  KafkaJSCreateTopicError: new (...args: never[]) => InstanceType<typeof KafkaJSProtocolError> & {
+    topic: string;
+  };
+  KafkaJSNoBrokerAvailableError: new (...args: never[]) => Error;
+};
+
+const AUTHORIZATION: Record<string, KafkaNotAuthorizedError['resource']> = {
+  TOPIC_AUTHORIZATION_FAILED: 'topic',
+  GROUP_AUTHORIZATION_FAILED: 'group',
+  CLUSTER_AUTHORIZATION_FAILED: 'cluster',
+  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 'transactional-id',
+};
+
+/** `err` and what it wraps: kafkajs nests the real failure in retries, `cause`s and aggregates. */
+function* chain(err: unknown, depth = 0): Generator<unknown> {
+  if (!err || depth > 6) return;
+  yield err;
+  if (err instanceof KafkaJSAggregateError) for (const e of err.errors) yield* chain(e, depth + 1);
+  yield* chain((err as { cause?: unknown }).cause, depth + 1);
+}
+
 /**
- * Turns a kafkajs connection failure into a message that says where we looked and what to do: a rejected
- * login and an untrusted certificate name the setting to fix; anything else is "not reachable".
+ * What a kafkajs failure is, from kafkajs's own error classes: an untrusted certificate, a rejected SASL
+ * login, an ACL refusal (topic, group, cluster) or no broker answering. Undefined for anything else (a
+ * record too large, a bug): that is not an outage and must not be reported as one.
  */
-export function kafkaUnavailable(cfg: ServicesConfig, err: unknown): UserError {
+export function kafkaError(cfg: ServicesConfig, err: unknown): InfraError | undefined {
+  if (err instanceof InfraError) return err;
+  const errors = [...chain(err)];
+  if (!errors.some((e) => e instanceof KafkaJSError || e instanceof KafkaJSAggregateError)) return undefined;
   const where = cfg.kafkaBrokers.join(',');
   const { protocol, sasl } = cfg.kafkaSecurity;
-  const reason = (err as Error).message;
-  if (
-    (err as Error).name === 'KafkaJSSASLAuthenticationError' ||
-    /SASL .*authentication failed/i.test(reason)
-  ) {
-    const who =
+  if (isTlsTrustFailure(err)) return new TlsUntrustedError('kafka', where, false, err);
+  if (errors.some((e) => e instanceof KafkaJSSASLAuthenticationError)) {
+    const principal =
       sasl?.mechanism === 'oauthbearer'
         ? 'the token in KAFKA_SASL_OAUTHBEARER_TOKEN_FILE'
         : `KAFKA_SASL_USERNAME=${sasl && 'username' in sasl ? sasl.username : ''}`;
-    return new UserError(
-      `Kafka at ${where} rejected the SASL login (${sasl?.mechanism.toUpperCase()}, ${who}): ${reason}`,
-      {
-        exitCode: ExitCode.auth,
-        hint: 'Check KAFKA_SASL_USERNAME and the password in KAFKA_SASL_PASSWORD_FILE, and that KAFKA_SASL_MECHANISM is one the brokers enable for this user.',
-        cause: err,
-      },
-    );
+    return new KafkaLoginRejectedError(where, sasl?.mechanism.toUpperCase() ?? 'SASL', principal, err);
   }
-  if (isTlsTrustFailure(err)) {
-    return new UserError(`Kafka at ${where} presented a TLS certificate we do not trust: ${reason}`, {
-      exitCode: ExitCode.config,
-      hint: "Set KAFKA_SSL_CA_FILE to the PEM file of the CA that signed the brokers' certificates, and list the brokers by the names their certificates carry.",
-      cause: err,
-    });
+  const denied = errors.filter(
+    (e): e is InstanceType<typeof KafkaJSProtocolError> =>
+      e instanceof KafkaJSProtocolError && AUTHORIZATION[e.type] !== undefined,
+  );
+  if (denied.length > 0) {
+    const names = denied.flatMap((e) => (e instanceof KafkaJSCreateTopicError ? [e.topic] : []));
+    return new KafkaNotAuthorizedError(where, AUTHORIZATION[denied[0]!.type]!, [...new Set(names)], err);
   }
-  return new UserError(`Kafka is not reachable at ${where} (${protocol}): ${reason}`, {
-    exitCode: ExitCode.network,
-    hint:
-      protocol === 'PLAINTEXT'
-        ? 'Start the local stack with `npm run stack -- up`, or set KAFKA_BROKERS to your brokers (and KAFKA_SECURITY_PROTOCOL if they need TLS or SASL).'
-        : 'Check KAFKA_BROKERS, and that KAFKA_SECURITY_PROTOCOL matches the listener behind those ports.',
-    cause: err,
-  });
+  const unreachable = errors.some(
+    (e) =>
+      e instanceof KafkaJSConnectionError ||
+      e instanceof KafkaJSRequestTimeoutError ||
+      e instanceof KafkaJSBrokerNotFound ||
+      e instanceof KafkaJSNoBrokerAvailableError ||
+      e instanceof KafkaJSGroupCoordinatorNotFound,
+  );
+  // Retries exhausted on a connection-level failure (kafkajs wraps the last one).
+  if (unreachable || (err instanceof KafkaJSNumberOfRetriesExceeded && errors.length === 1))
+    return new BrokerUnreachableError(where, protocol, err);
+  return undefined;
 }
 
 /** How page batches are compressed on the wire and on disk (bench/README.md#compression measures them). */

@@ -5,7 +5,13 @@ import { Agent as HttpsAgent } from 'node:https';
 import avro from 'avsc';
 import type { ServicesConfig } from './config.ts';
 import { isTlsTrustFailure } from './connections.ts';
-import { ExitCode, UserError } from './errors.ts';
+import {
+  InfraError,
+  RegistryRefusedError,
+  RegistryUnreachableError,
+  SchemaIncompatibleError,
+  TlsUntrustedError,
+} from './errors.ts';
 import { envelopeProblem, topicSchemas, type TopicKind } from '../schemas/index.ts';
 import type { DeadLetter, HtmlPageEvent, RawPageEvent, Run } from '../schemas/index.ts';
 
@@ -59,7 +65,7 @@ async function createCodec<K extends TopicKind>(
       { subject: `${topic}-value` },
     ));
   } catch (err) {
-    throw registryFailure(cfg, kind, err);
+    throw registryError(cfg, err, `${topic}-value`) ?? err;
   }
   const reader = avro.Type.forSchema(topicSchemas[kind] as avro.Schema);
   const envelope = kind === 'rawPages' || kind === 'htmlPages';
@@ -116,34 +122,34 @@ async function createCodec<K extends TopicKind>(
   };
 }
 
-/** What went wrong talking to the registry, naming the setting to fix. */
-function registryFailure(cfg: ServicesConfig, kind: TopicKind, err: unknown): UserError {
-  const status = (err as { status?: number }).status;
-  const where = `the schema registry at ${cfg.schemaRegistryUrl}`;
-  if (status === 401 || status === 403) {
-    return new UserError(`${where} refused our credentials (HTTP ${status}) registering the ${kind} schema`, {
-      exitCode: ExitCode.auth,
-      hint: cfg.registry.auth
-        ? `Check SCHEMA_REGISTRY_USERNAME=${cfg.registry.auth.username} and the password in SCHEMA_REGISTRY_PASSWORD_FILE (for Confluent Cloud: the Schema Registry API key and secret), and that this user may write subjects.`
-        : 'The registry needs credentials: set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD_FILE.',
-      cause: err,
-    });
-  }
-  if (isTlsTrustFailure(err)) {
-    return new UserError(`${where} presented a TLS certificate we do not trust: ${(err as Error).message}`, {
-      exitCode: ExitCode.config,
-      hint: "Set SCHEMA_REGISTRY_CA_FILE to the PEM file of the CA that signed the registry's certificate.",
-      cause: err,
-    });
-  }
-  return new UserError(
-    `Could not register the ${kind} schema at ${cfg.schemaRegistryUrl}: ${(err as Error).message}`,
-    {
-      exitCode: ExitCode.network,
-      hint: 'Start the local stack with `npm run stack -- up`, or set SCHEMA_REGISTRY_URL to a Confluent-compatible registry. An incompatible-schema error means a schema change lost a default.',
-      cause: err,
-    },
-  );
+// Node's socket-level failures, as the registry client (mappersmith) reports them: it has no error class
+// of its own for "no answer", only a ResponseError whose text carries the socket error.
+const NO_ANSWER =
+  /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE)\b|socket hang up|timed? ?out/i;
+
+/**
+ * What a registry failure is, from the client's ResponseError and its status: untrusted certificate,
+ * refused credentials (401/403), an incompatible schema (409), or no answer (a socket error, 5xx).
+ * Undefined for anything else (a 404 for an unknown schema id, a 422 for a schema it cannot parse).
+ */
+export function registryError(cfg: ServicesConfig, err: unknown, subject = ''): InfraError | undefined {
+  if (err instanceof InfraError) return err;
+  // The client's ResponseError is not exported; it is the one with the request's `url` (method and URL).
+  if (
+    !(err instanceof Error) ||
+    err.name !== 'ResponseError' ||
+    typeof (err as { url?: unknown }).url !== 'string'
+  )
+    return undefined;
+  const where = cfg.schemaRegistryUrl;
+  if (isTlsTrustFailure(err)) return new TlsUntrustedError('registry', where, false, err);
+  const status = (err as { status?: number }).status ?? 0;
+  if (status === 401 || status === 403)
+    return new RegistryRefusedError(where, status, cfg.registry.auth?.username, err);
+  if (status === 409) return new SchemaIncompatibleError(where, subject, err);
+  if (status >= 500 || status === 429 || NO_ANSWER.test(err.message))
+    return new RegistryUnreachableError(where, err);
+  return undefined;
 }
 
 /** All four topics' codecs at once, from one registry client (basic auth and a private CA when configured). */

@@ -1,14 +1,12 @@
 // `ops`: what operators call — runs, rollback, release, trace, replay. `search` adds itself to the group.
 import { Option, type Command } from 'commander';
 import { action } from '../lib/cli.ts';
-import { createElasticsearch, elasticsearchAccessProblem } from '../lib/elasticsearch.ts';
-import { ExitCode, UserError } from '../lib/errors.ts';
+import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from '../indexer/config.ts';
-import { isUnreachable } from '../indexer/retry.ts';
 import { formatRuns, listRuns, release, rollback } from './runs.ts';
 
-/** Runs an ops action with an Elasticsearch client that is closed afterwards. */
+/** Runs an ops action with an Elasticsearch client that is closed afterwards; lib/cli.ts explains failures. */
 const withEs = async (
   fn: (es: ReturnType<typeof createElasticsearch>, cfg: ReturnType<typeof indexerConfig>) => Promise<void>,
 ) => {
@@ -16,32 +14,10 @@ const withEs = async (
   const es = createElasticsearch(cfg.services);
   try {
     await fn(es, cfg);
-  } catch (err) {
-    throw await unreachable(cfg, err);
   } finally {
     await es.close();
   }
 };
-
-/** Elasticsearch or Kafka down: say where we looked and what to do, instead of a stack trace. */
-async function unreachable(cfg: ReturnType<typeof indexerConfig>, err: unknown): Promise<unknown> {
-  const denied = elasticsearchAccessProblem(cfg.services, err);
-  if (denied) return denied;
-  if (isUnreachable(err))
-    return new UserError(
-      `Elasticsearch is not reachable at ${cfg.services.elasticsearchUrl}: ${err.message}`,
-      {
-        exitCode: ExitCode.network,
-        hint: 'Start the local stack with `npm run stack -- up`, or set ELASTICSEARCH_URL to your cluster.',
-        cause: err,
-      },
-    );
-  if (err instanceof Error && err.name.startsWith('KafkaJS')) {
-    const { kafkaUnavailable } = await import('../lib/kafka.ts');
-    return kafkaUnavailable(cfg.services, err);
-  }
-  return err;
-}
 
 /** Registers the `ops` group and its commands; returns it so other areas add theirs. */
 export function registerOps(program: Command): Command {

@@ -2,7 +2,7 @@
 // topic the pages are converted again (after a converter fix); from the HTML topic they are indexed
 // again (after a mapping change). The new run is linked to the original (`replayOf`) and goes live
 // through the indexer under the same guards as any run.
-import { createKafka, DEFAULT_COMPRESSION, ensureTopics, kafkaUnavailable } from '../lib/kafka.ts';
+import { createKafka, DEFAULT_COMPRESSION, ensureTopics, kafkaError } from '../lib/kafka.ts';
 import type { Logger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
@@ -33,7 +33,7 @@ export async function replayRun(
   await ensureTopics(kafka, cfg);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect().catch((err: unknown) => {
-    throw kafkaUnavailable(cfg, err);
+    throw kafkaError(cfg, err) ?? err;
   });
   try {
     const codecs = await createCodecs(cfg);

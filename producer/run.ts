@@ -2,9 +2,9 @@
 // straight to Kafka with at most one unacknowledged send per body worker, then close the run.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
 import type { ServicesConfig } from '../lib/config.ts';
-import { createKafka, ensureTopics, kafkaUnavailable, type Kafka, type Producer } from '../lib/kafka.ts';
+import { createKafka, ensureTopics, kafkaError, type Kafka, type Producer } from '../lib/kafka.ts';
 import type { Logger } from '../lib/log.ts';
-import { createCodecs, type Codecs } from '../lib/registry.ts';
+import { createCodecs, registryError, type Codecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
 import { scrub } from '../lib/secrets.ts';
 import type { Run, Space } from '../schemas/index.ts';
@@ -63,7 +63,7 @@ export async function connectPull(services: ServicesConfig, log: Logger): Promis
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {
     await producer.connect().catch((err: unknown) => {
-      throw kafkaUnavailable(services, err);
+      throw kafkaError(services, err) ?? err;
     });
     const codecs = await createCodecs(services);
     return { producer, codecs, partitions };
@@ -96,7 +96,8 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     await writer.start();
   } catch (err) {
     await disconnect();
-    throw kafkaUnavailable(cfg.services, err);
+    // Kafka, the registry (the run record's schema) or neither: say which, or pass the error on as it is.
+    throw kafkaError(cfg.services, err) ?? registryError(cfg.services, err) ?? err;
   }
   if (opts.signal?.aborted) failed.abort(opts.signal.reason);
   opts.signal?.addEventListener('abort', () => failed.abort(opts.signal!.reason), { once: true });

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { createElasticsearch, elasticsearchAnswers } from '../lib/elasticsearch.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { createKafka, ensureCompactedTopics, kafkaReadiness, kafkaUnavailable } from '../lib/kafka.ts';
+import { createKafka, ensureCompactedTopics, kafkaError, kafkaReadiness } from '../lib/kafka.ts';
 import { createLogger, type Logger } from '../lib/log.ts';
 import { registerSecret } from '../lib/secrets.ts';
 import { startService, type ServiceHandle } from '../lib/service.ts';
@@ -83,7 +83,7 @@ export async function startSources(
     closers.push(() => status.close());
     await Promise.all([sources.ready, status.ready]);
     const sourcePartitions = await partitionsOf(kafka, cfg.topics.sources).catch((err: unknown) => {
-      throw kafkaUnavailable(services, err);
+      throw kafkaError(services, err) ?? err;
     });
     const membership = await joinGroup({
       kafka,

@@ -125,7 +125,8 @@ export class RegistryRefusedError extends InfraError {
   /** The basic-auth user we sent, if any. */
   readonly username: string | undefined;
   constructor(where: string, status: number, username: string | undefined, cause: unknown) {
-    super('registry', where, `The schema registry at ${where} refused us (HTTP ${status})`, cause);
+    const what = status === 401 ? 'our credentials' : 'the request';
+    super('registry', where, `The schema registry at ${where} refused ${what} (HTTP ${status})`, cause);
     this.status = status;
     this.username = username;
   }
@@ -172,10 +173,16 @@ export class ElasticsearchRefusedError extends InfraError {
     credentials: ElasticsearchRefusedError['credentials'],
     cause: unknown,
   ) {
+    const what =
+      status === 401
+        ? 'refused our credentials'
+        : status === 403
+          ? 'accepted our credentials but refused the request'
+          : 'refused the request';
     super(
       'elasticsearch',
       where,
-      `Elasticsearch at ${where} refused the request (HTTP ${status}${type ? `, ${type}` : ''}): ${reasonOf(cause)}`,
+      `Elasticsearch at ${where} ${what} (HTTP ${status}): ${reasonOf(cause)}`,
       cause,
     );
     this.status = status;

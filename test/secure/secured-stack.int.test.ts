@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { servicesConfig } from '../../lib/config.ts';
 import { createElasticsearch, verifyElasticsearch } from '../../lib/elasticsearch.ts';
-import { ExitCode, UserError } from '../../lib/errors.ts';
+import { explain, type Explained } from '../../lib/cli.ts';
+import { ExitCode, InfraError } from '../../lib/errors.ts';
 import { createKafka, ensureTopics } from '../../lib/kafka.ts';
 import { createCodecs } from '../../lib/registry.ts';
 import { stageDeps, startService } from '../../lib/service.ts';
@@ -58,15 +59,15 @@ const expectNoSecret = (text: string) => {
   for (const secret of secrets()) expect(text).not.toContain(secret);
 };
 
-/** The UserError `start` fails with; fails the test if it does not fail. */
-async function startFailure(start: () => Promise<unknown>): Promise<UserError> {
+/** How the CLI explains the error `start` fails with (a typed InfraError); fails the test if it does not fail. */
+async function startFailure(start: () => Promise<unknown>): Promise<Explained> {
   const err = await start().then(
     () => new Error('expected the start to fail'),
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(UserError);
-  const failure = err as UserError;
-  expectNoSecret(`${failure.message}\n${failure.hint}\n${String((failure.cause as Error)?.message)}`);
+  expect(err).toBeInstanceOf(InfraError);
+  const failure = await explain(err);
+  expectNoSecret(`${failure.message}\n${failure.hint}\n${String(((err as Error).cause as Error)?.message)}`);
   return failure;
 }
 

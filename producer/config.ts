@@ -7,6 +7,7 @@ import { ConfigError } from '../lib/errors.ts';
 import { COMPRESSIONS, DEFAULT_COMPRESSION, type Compression } from '../lib/kafka.ts';
 import { readSecret, registerBasicAuth, registerBearerAuth, registerSecret } from '../lib/secrets.ts';
 import { DEPLOYMENT_KINDS, type DeploymentKind } from './deployment.ts';
+import { defaultSourceId } from '../schemas/source-id.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { everySpace, type SpaceScope } from './scope.ts';
 
@@ -86,14 +87,6 @@ export const domainSchema = (useInstead: (fix: string) => string) =>
     });
 
 const domainVar = domainSchema((fix) => `CONFLUENCE_DOMAIN=${fix}`);
-
-/** `acme.atlassian.net` → `acme-atlassian-net`: lowercase [a-z0-9-], usable inside an ES index name. */
-export function sourceIdOf(hostAndPort: string): string {
-  return hostAndPort
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-}
 
 const proxyVar = z
   .string()
@@ -226,13 +219,6 @@ export function siteUrlOf(
 ): string {
   if (baseUrl === undefined) return `https://${domain}`;
   return kind === 'data-center' ? baseUrl : baseUrl.replace(/\/wiki$/, '');
-}
-
-/** From the site, never the gateway: two sites behind api.atlassian.com get two ids. Data Center keeps its context path. */
-function defaultSourceId(kind: DeploymentKind, domain: string | undefined, siteUrl: string): string {
-  if (domain !== undefined && kind !== 'data-center') return sourceIdOf(domain);
-  const url = new URL(siteUrl);
-  return sourceIdOf(kind === 'data-center' ? `${url.host}${url.pathname}` : url.host);
 }
 
 export function producerConfig(env: Env = process.env): ProducerConfig {

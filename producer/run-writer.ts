@@ -14,7 +14,7 @@ import type {
   RunMarker,
   RunMarkerKind,
 } from '../schemas/index.ts';
-import { visibilityOf } from '../transformer/visibility.ts';
+import { visibilityOf } from '../schemas/visibility.ts';
 import { createBudget } from './budget.ts';
 
 /**

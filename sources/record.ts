@@ -5,7 +5,8 @@
 // and rewrites it (pause, schedule change) does not drop what it does not know.
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
-import { domainSchema, siteUrlOf as producerSiteUrl, sourceIdOf } from '../producer/config.ts';
+import { domainSchema, siteUrlOf as producerSiteUrl } from '../producer/config.ts';
+import { defaultSourceId } from '../schemas/source-id.ts';
 import { DEPLOYMENT_KINDS } from '../producer/deployment.ts';
 import type { SpaceScope } from '../producer/scope.ts';
 import type { SealedToken } from './secret-box.ts';
@@ -151,9 +152,12 @@ export const sourceRecord = z.looseObject({
 });
 export type SourceRecord = z.infer<typeof sourceRecord>;
 
-/** The id a new source gets: the one given, else derived from its domain or base URL host. */
-export function idOf(input: Pick<SourceInput, 'id' | 'domain' | 'baseUrl'>): string {
-  return input.id ?? sourceIdOf(input.domain ?? new URL(input.baseUrl!).host);
+/** The id a new source gets: the one given, else derived from its site as the producer derives SOURCE_ID. */
+export function idOf(input: Pick<SourceInput, 'id' | 'domain' | 'baseUrl' | 'deployment'>): string {
+  const deployment = input.deployment ?? { kind: 'cloud' as const };
+  return (
+    input.id ?? defaultSourceId(deployment.kind, input.domain ?? undefined, siteUrlOf(input, deployment))
+  );
 }
 
 export function siteUrlOf(

@@ -10,7 +10,7 @@ import type {
   RunMarker,
 } from '../schemas/index.ts';
 import { ConversionError, convertPage, type Converted, type PageContext } from './convert.ts';
-import { visibilityOf } from './visibility.ts';
+import { visibilityOf } from '../schemas/visibility.ts';
 
 export type Convert = (storage: string, ctx: PageContext) => Converted;
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../lib/errors.ts';
-import { parseEvery, producerConfig, sourceIdOf, suggestDomain } from '../../producer/config.ts';
+import { parseEvery, producerConfig, suggestDomain } from '../../producer/config.ts';
+import { sourceIdOf } from '../../schemas/source-id.ts';
 import { nextSlot } from '../../producer/schedule.ts';
 import { etaMs, pagesPerSecond } from '../../producer/progress.ts';
 

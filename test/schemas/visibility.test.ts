@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { visibilityOf } from '../../transformer/visibility.ts';
+import { visibilityOf } from '../../schemas/visibility.ts';
 
 const anyType = fc.oneof(
   fc.constantFrom(

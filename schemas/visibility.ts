@@ -1,6 +1,8 @@
 // Who may see a page, derived from its space. Personal spaces are internal (agent-facing only);
 // anything that cannot be shown to be non-personal is internal too: a wrong "public" leaks.
-import type { Visibility } from '../schemas/index.ts';
+// Here because more than one stage decides by it: the transformer stamps it on each page, the producer
+// counts personal pages per partition with it.
+import type { Visibility } from './types.ts';
 
 export interface SpaceRef {
   key: string;

@@ -150,15 +150,33 @@ export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<n
   }
 }
 
+/**
+ * Creates the topics that are missing and waits until every partition of every one has a leader.
+ * Another process may create the same topics meanwhile (services started together on a fresh cluster):
+ * "already exists" is what was wanted, and kafkajs then skips its own wait for leaders, so we wait here.
+ */
 async function createMissing(admin: Admin, specs: ITopicConfig[]): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((t) => !existing.has(t.topic));
-  // Another process may create the same topic meanwhile: that is what was wanted.
   if (missing.length > 0)
     await admin.createTopics({ topics: missing, waitForLeaders: true }).catch((err: Error) => {
       if (!/already exists/i.test(err.message)) throw err;
     });
+  const topics = specs.map((t) => t.topic);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+        return;
+    } catch (err) {
+      // A topic just created elsewhere: not yet known to this broker, or its leader not yet elected.
+      if (attempt >= LEADER_ATTEMPTS || (err as { retriable?: boolean }).retriable !== true) throw err;
+    }
+    if (attempt >= LEADER_ATTEMPTS) throw new Error(`topics ${topics.join(', ')} still have no leader`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
+const LEADER_ATTEMPTS = 40;
 
 /** Creates compacted topics (one record per key: config and status topics) when missing. */
 export async function ensureCompactedTopics(

@@ -1,6 +1,6 @@
 // The schema registry client (Confluent wire format) and one codec per topic: each registers its
 // topic's schema under `<topic>-value` at start, encodes with that id and decodes any registered id.
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Agent as HttpsAgent } from 'node:https';
 import avro from 'avsc';
 import type { ServicesConfig } from './config.ts';
@@ -12,6 +12,7 @@ import {
   SchemaIncompatibleError,
   TlsUntrustedError,
 } from './errors.ts';
+import { registerSubject } from './schema-subject.ts';
 import { envelopeProblem, topicSchemas, type TopicKind } from '../schemas/index.ts';
 import type { DeadLetter, HtmlPageEvent, RawPageEvent, Run } from '../schemas/index.ts';
 
@@ -60,10 +61,7 @@ async function createCodec<K extends TopicKind>(
   const topic = cfg.topics[kind];
   let schemaId: number;
   try {
-    ({ id: schemaId } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(topicSchemas[kind]) },
-      { subject: `${topic}-value` },
-    ));
+    schemaId = await registerSubject(registry, `${topic}-value`, JSON.stringify(topicSchemas[kind]));
   } catch (err) {
     throw registryError(cfg, err, `${topic}-value`) ?? err;
   }

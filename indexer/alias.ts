@@ -2,6 +2,7 @@
 // rollback), and deleting versions that retention no longer keeps.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { Logger } from '../lib/log.ts';
+import type { Visibility } from '../schemas/index.ts';
 import { retention, type RunState } from './completion.ts';
 import type { RunStore } from './run-state.ts';
 import type { Guard } from './retry.ts';
@@ -21,14 +22,27 @@ export async function liveRun(
   prefix: string,
   sourceId: string,
   guard: Guard,
-): Promise<{ runId: string; index: string; docs: number } | null> {
+): Promise<{ runId: string; index: string; docs: number; publicDocs: number } | null> {
   const alias = aliasName(prefix, sourceId);
   const [index] = await aliasHolders(es, alias, guard);
   if (!index) return null;
   const [run] = (await store.list({ sourceId })).filter((r) => r.index === index);
-  const { count } = await guard(() => es.count({ index: alias }));
+  const { docs, publicDocs } = await audienceCounts(es, alias, guard);
   // The index name carries the run id in lower case; ULIDs are upper case.
-  return { runId: run?.runId ?? index.slice(alias.length + 1).toUpperCase(), index, docs: count };
+  return { runId: run?.runId ?? index.slice(alias.length + 1).toUpperCase(), index, docs, publicDocs };
+}
+
+/** Pages in an index or alias, all and public (for the shrink and audience-shift guards). */
+export async function audienceCounts(
+  es: Elasticsearch,
+  index: string,
+  guard: Guard,
+): Promise<{ docs: number; publicDocs: number }> {
+  const [{ count: docs }, { count: publicDocs }] = await Promise.all([
+    guard(() => es.count({ index })),
+    guard(() => es.count({ index, query: { term: { visibility: 'public' satisfies Visibility } } })),
+  ]);
+  return { docs, publicDocs };
 }
 
 /** Atomically: the alias leaves every index it is on and lands on `index`. One request. */

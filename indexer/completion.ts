@@ -41,6 +41,9 @@ export interface RunState {
   pagesTotal?: number | null;
   /** The live alias's count when the run was held. */
   liveDocs?: number | null;
+  /** Public pages in the run's index, and in the live alias when last checked. */
+  publicDocs?: number | null;
+  livePublicDocs?: number | null;
   /** When the indexer last received a marker or pages of the run (written at most every minute or so). */
   lastActivityAt?: number | null;
   deleteAfter?: number | null;
@@ -78,6 +81,35 @@ export function shrinkHold(counts: { docs: number; liveDocs: number; maxShrink: 
   return `held: ${counts.docs} pages would replace ${counts.liveDocs} live (shrinks by more than ${Math.round(counts.maxShrink * 100)}%)`;
 }
 
+/** Pages by audience: all of them and the public ones. */
+export interface AudienceCounts {
+  docs: number;
+  publicDocs: number;
+}
+
+/**
+ * Audience-shift guard: a run that would move more than maxShift of the live public pages to internal
+ * (or of the live internal pages to public) is held. Counted from totals, the pages that must have
+ * moved at least: public pages lost that internal pages gained, and the other way round — so pages only
+ * added or only deleted never count as moved (the shrink guard watches deletions).
+ */
+export function audienceHold(counts: {
+  run: AudienceCounts;
+  live: AudienceCounts;
+  maxShift: number;
+}): string | null {
+  const { run, live, maxShift } = counts;
+  const [runInternal, liveInternal] = [run.docs - run.publicDocs, live.docs - live.publicDocs];
+  const toInternal = Math.min(live.publicDocs - run.publicDocs, runInternal - liveInternal);
+  const toPublic = Math.min(liveInternal - runInternal, run.publicDocs - live.publicDocs);
+  const pct = Math.round(maxShift * 100);
+  if (toInternal > 0 && toInternal > maxShift * live.publicDocs)
+    return `held: audience shift, ${toInternal} of ${live.publicDocs} live public pages would become internal (public ${live.publicDocs} → ${run.publicDocs}, internal ${liveInternal} → ${runInternal}; more than ${pct}%)`;
+  if (toPublic > 0 && toPublic > maxShift * liveInternal)
+    return `held: audience shift, ${toPublic} of ${liveInternal} live internal pages would become public (internal ${liveInternal} → ${runInternal}, public ${live.publicDocs} → ${run.publicDocs}; more than ${pct}%)`;
+  return null;
+}
+
 /** Monotonic: a run older than one that has already gone live never moves the alias back. */
 export function superseded(runId: string, newestLive: string | null): string | null {
   if (!newestLive || !isNewerRun(newestLive, runId)) return null;
@@ -95,13 +127,15 @@ export interface Facts {
   runId: string;
   ends: Record<string, EndSeen>;
   docs: number;
+  publicDocs: number;
   failures: number;
-  /** The run the alias points at now, with its count; null before the first flip. */
-  live: { runId: string; docs: number } | null;
+  /** The run the alias points at now, with its counts; null before the first flip. */
+  live: { runId: string; docs: number; publicDocs: number } | null;
   /** The newest run that ever went live for this source (may be newer than `live` after a rollback). */
   newestLive: string | null;
   maxShrink: number;
-  /** An operator's release: overrides the shrink guard, and only it. */
+  maxAudienceShift: number;
+  /** An operator's release: overrides the shrink and audience-shift guards, and only them. */
   release: boolean;
 }
 
@@ -116,7 +150,10 @@ export function decide(f: Facts): Decision {
   const short = addsUp({ pagesTotal: total, docs: f.docs, failures: f.failures });
   if (short) return { outcome: 'fail', reason: short };
   const hold =
-    f.live && !f.release ? shrinkHold({ docs: f.docs, liveDocs: f.live.docs, maxShrink: f.maxShrink }) : null;
+    f.live && !f.release
+      ? (shrinkHold({ docs: f.docs, liveDocs: f.live.docs, maxShrink: f.maxShrink }) ??
+        audienceHold({ run: f, live: f.live, maxShift: f.maxAudienceShift }))
+      : null;
   if (hold) return { outcome: 'hold', reason: hold };
   return { outcome: 'flip' };
 }

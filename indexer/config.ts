@@ -15,6 +15,7 @@ const shape = {
     .default('standard'),
   INDEX_REPLICAS: vars.int(0, 10, 0).default(0),
   INDEX_MAX_SHRINK: shareVar.default(0.5),
+  INDEX_MAX_AUDIENCE_SHIFT: shareVar.default(0.5),
   // At least 1: the index the alias just left must survive the flip, for in-flight queries and rollback.
   INDEX_KEEP_PREVIOUS: vars.int(1, 100, 1).default(1),
   INDEX_DEAD_RUN_GRACE_SECONDS: vars.int(0, 30 * 86_400, 3600).default(3600),
@@ -39,6 +40,8 @@ export interface IndexerConfig {
   replicas: number;
   /** A complete run smaller than (1 - maxShrink) × the live alias's count is held. */
   maxShrink: number;
+  /** A run moving more than this share of the live public pages to internal (or back) is held. */
+  maxAudienceShift: number;
   keepPrevious: number;
   deadRunGraceMs: number;
   /** An open run with no marker or page for this long is failed: its producer died mid-run. */
@@ -65,6 +68,7 @@ export function indexerConfig(env: Env = process.env): IndexerConfig {
     textAnalyzer: c.INDEX_TEXT_ANALYZER,
     replicas: c.INDEX_REPLICAS,
     maxShrink: c.INDEX_MAX_SHRINK,
+    maxAudienceShift: c.INDEX_MAX_AUDIENCE_SHIFT,
     keepPrevious: c.INDEX_KEEP_PREVIOUS,
     deadRunGraceMs: c.INDEX_DEAD_RUN_GRACE_SECONDS * 1000,
     staleRunMs: Math.round(c.INDEX_STALE_RUN_MINUTES * 60_000),

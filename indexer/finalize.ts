@@ -4,7 +4,7 @@
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { Logger } from '../lib/log.ts';
 import { isNewerRun } from '../lib/run-id.ts';
-import { applyRetention, liveRun, moveAlias } from './alias.ts';
+import { applyRetention, audienceCounts, liveRun, moveAlias } from './alias.ts';
 import {
   decide,
   readiness,
@@ -78,7 +78,7 @@ export function createFinalizer(d: FinalizerDeps) {
     release: boolean,
   ): Promise<{ decision: Decision; counts: Partial<RunState> }> {
     await d.guard(() => restoreSearchSettings(d.es, d.cfg, run.index));
-    const { count: docs } = await d.guard(() => d.es.count({ index: run.index }));
+    const { docs, publicDocs } = await audienceCounts(d.es, run.index, d.guard);
     const failures = await d.store.countFailures(run.runId);
     const live = await liveRun(d.es, d.store, prefix, run.sourceId, d.guard);
     const newest = await d.store.newestLive(run.sourceId);
@@ -90,14 +90,17 @@ export function createFinalizer(d: FinalizerDeps) {
       runId: run.runId,
       ends: seen.ends,
       docs,
+      publicDocs,
       failures,
       live,
       newestLive,
       maxShrink: d.cfg.maxShrink,
+      maxAudienceShift: d.cfg.maxAudienceShift,
       release,
     });
     const total = Object.values(seen.ends)[0]?.pagesTotal ?? null;
-    return { decision, counts: { docs, failures, pagesTotal: total, liveDocs: live?.docs ?? null } };
+    const liveCounts = { liveDocs: live?.docs ?? null, livePublicDocs: live?.publicDocs ?? null };
+    return { decision, counts: { docs, publicDocs, failures, pagesTotal: total, ...liveCounts } };
   }
 
   async function finalizeNow(runId: string, release: boolean): Promise<RunState | null> {
@@ -173,7 +176,7 @@ export function createFinalizer(d: FinalizerDeps) {
   }
 
   return {
-    /** Decides a run if it is complete (or aborted); `release` flips a held run past the shrink guard only. */
+    /** Decides a run if it is complete (or aborted); `release` flips a held run past the shrink and audience guards only. */
     async finalize(runId: string, opts: { release?: boolean } = {}): Promise<RunState | null> {
       const run = await d.store.get(runId);
       if (!run) return null;

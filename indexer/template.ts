@@ -35,8 +35,21 @@ export function pageMappings(textAnalyzer: string) {
       spaceName: keyword,
       spaceType: keyword,
       visibility: keyword,
+      visibilityReason: keyword,
       version: { type: 'integer' as const },
       updatedAt: { type: 'date' as const },
+      breadcrumbs: { type: 'text' as const, analyzer: textAnalyzer, fields: { keyword } },
+      labels: keyword,
+      author: keyword,
+      // Nested, so a search can tell which section of a page matched best (inner hits).
+      sections: {
+        type: 'nested' as const,
+        properties: {
+          anchor: keyword,
+          path: keyword,
+          text: { type: 'text' as const, analyzer: textAnalyzer },
+        },
+      },
       runId: keyword,
       sourceId: keyword,
     },

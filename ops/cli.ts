@@ -57,7 +57,7 @@ export function registerOps(program: Command): Command {
     );
   ops
     .command('release')
-    .description('flip a held run (waives the shrink guard only)')
+    .description('flip a held run (waives the shrink and audience-shift guards only)')
     .argument('<runId>', 'the held run')
     .action(
       action(async (runId: string) =>

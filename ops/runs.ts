@@ -103,7 +103,7 @@ export async function rollback(
   return { from, to };
 }
 
-/** Flips a held run: it must still add up and be newer than anything live; only the shrink guard is waived. */
+/** Flips a held run: it must still add up and be newer than anything live; only the shrink and audience guards are waived. */
 export async function release(
   es: Elasticsearch,
   cfg: IndexerConfig,
@@ -123,7 +123,7 @@ export async function release(
     throw new UserError(
       `Run ${runId} was not flipped: ${after.status}${after.reason ? ` (${after.reason})` : ''}`,
       {
-        hint: 'Release waives only the shrink guard: the run must still add up and be newer than the live one.',
+        hint: 'Release waives only the shrink and audience-shift guards: the run must still add up and be newer than the live one.',
       },
     );
   return after;

@@ -75,7 +75,7 @@ export async function tracePage(
       ? {
           where: `raw topic ${cfg.topics.rawPages}`,
           found: true,
-          detail: `partition ${partition} offset ${raw.offset}: "${raw.value.page!.title}" v${raw.value.page!.version} in space ${raw.value.page!.space.key} (${raw.value.page!.space.type})`,
+          detail: `partition ${partition} offset ${raw.offset}: "${raw.value.page!.title}" v${raw.value.page!.version} in space ${raw.value.page!.space.key} (${raw.value.page!.space.type}); the policy said ${raw.value.page!.visibility ?? 'nothing (a record from before the policy)'}${raw.value.page!.visibilityReason ? ` (${raw.value.page!.visibilityReason})` : ''}`,
         }
       : {
           where: `raw topic ${cfg.topics.rawPages}`,
@@ -107,7 +107,7 @@ export async function tracePage(
           : {
               where: `HTML topic ${cfg.topics.htmlPages}`,
               found: true,
-              detail: `offset ${html.offset}: converted, visibility ${html.value.page!.visibility}`,
+              detail: `offset ${html.offset}: converted, visibility ${html.value.page!.visibility} (${html.value.page!.visibilityReason})`,
             },
     );
   }

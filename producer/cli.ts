@@ -16,7 +16,7 @@ function describe(s: RunSummary): string {
   const mb = (s.bytes / 1e6).toFixed(1);
   return (
     `run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pages} pages ` +
-    `(${s.personalPages} personal) from ${s.spaces} spaces, ${mb} MB, ${s.requests} requests, ` +
+    `(${s.personalPages} internal) from ${s.spaces} spaces, ${mb} MB, ${s.requests} requests, ` +
     `${s.retries} retries, ${s.rateLimited} rate-limited (429)` +
     (s.error ? `\n  error: ${s.error}` : '')
   );

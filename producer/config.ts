@@ -8,6 +8,8 @@ import { COMPRESSIONS, DEFAULT_COMPRESSION, type Compression } from '../lib/kafk
 import { readSecret, registerBasicAuth, registerBearerAuth, registerSecret } from '../lib/secrets.ts';
 import { DEPLOYMENT_KINDS, type DeploymentKind } from './deployment.ts';
 import { defaultSourceId } from '../schemas/source-id.ts';
+import { DEFAULT_POLICY, type Visibility, type VisibilityPolicy } from '../schemas/index.ts';
+import type { UnreadableRestrictions } from './restrictions.ts';
 import { defaultRetryPolicy, type RetryPolicy } from './retry.ts';
 import { everySpace, type SpaceScope } from './scope.ts';
 
@@ -50,7 +52,14 @@ export interface ProducerConfig extends ProducerTuning {
   sourceId: string;
   /** Which spaces the pull reads (default: every space, archived ones too). */
   scope: SpaceScope;
+  /** The source's visibility rules (schemas/visibility.ts) and what to do when restrictions are unreadable. */
+  visibility: SourceVisibility;
 }
+
+export type SourceVisibility = VisibilityPolicy & { unreadable: UnreadableRestrictions };
+
+/** Pages with the label internal-only are internal; a run whose restrictions cannot be read fails. */
+export const DEFAULT_VISIBILITY: SourceVisibility = { ...DEFAULT_POLICY, unreadable: 'fail' };
 
 const HOST = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
@@ -140,6 +149,7 @@ export interface SiteAccess {
   sourceId: string;
   cloudId?: string | undefined;
   scope?: SpaceScope;
+  visibility?: SourceVisibility;
 }
 
 /** A site's pull config: the header by deployment (Basic on Cloud, Bearer on Data Center), registered for scrubbing. */
@@ -156,6 +166,7 @@ export function siteConfig(tuning: ProducerTuning, site: SiteAccess): ProducerCo
     cloudId: site.cloudId,
     sourceId: site.sourceId,
     scope: site.scope ?? everySpace,
+    visibility: site.visibility ?? DEFAULT_VISIBILITY,
   };
 }
 
@@ -184,7 +195,32 @@ const shape = {
       message: 'must be lowercase letters, digits and -, e.g. acme-atlassian-net',
     })
     .optional(),
+  VISIBILITY_INTERNAL_LABELS: z
+    .string()
+    .regex(/^[^\s]*$/, { message: 'must be labels separated by commas, no spaces, e.g. internal-only,hr' })
+    .default(DEFAULT_VISIBILITY.internalLabels.join(',')),
+  VISIBILITY_SPACE_AUDIENCE: z
+    .string()
+    .regex(/^([^=,\s]+=(internal|public))?(,[^=,\s]+=(internal|public))*$/, {
+      message: 'must be space keys with their audience, e.g. HR=internal,DOCS=public',
+    })
+    .default(''),
+  VISIBILITY_UNREADABLE_RESTRICTIONS: z
+    .enum(['fail', 'internal'], {
+      message: 'must be fail (the run fails) or internal (such pages are internal)',
+    })
+    .default(DEFAULT_VISIBILITY.unreadable),
 };
+
+/** `HR=internal,DOCS=public` → { HR: 'internal', DOCS: 'public' }. */
+function spaceAudience(text: string): Record<string, Visibility> {
+  const out: Record<string, Visibility> = {};
+  for (const pair of text.split(',').filter(Boolean)) {
+    const [key, audience] = pair.split('=') as [string, Visibility];
+    out[key] = audience;
+  }
+  return out;
+}
 
 function readToken(env: Env, kind: DeploymentKind): string {
   const token = readSecret(env, 'CONFLUENCE_API_TOKEN');
@@ -258,6 +294,13 @@ export function producerConfig(env: Env = process.env): ProducerConfig {
     token: readToken(env, kind),
     cloudId: c.CONFLUENCE_CLOUD_ID,
     sourceId: c.SOURCE_ID ?? defaultSourceId(kind, c.CONFLUENCE_DOMAIN, siteUrl),
+    visibility: {
+      internalLabels: c.VISIBILITY_INTERNAL_LABELS.split(',')
+        .filter(Boolean)
+        .map((l) => l.toLowerCase()),
+      spaceAudience: spaceAudience(c.VISIBILITY_SPACE_AUDIENCE),
+      unreadable: c.VISIBILITY_UNREADABLE_RESTRICTIONS,
+    },
   });
 }
 

@@ -24,7 +24,7 @@ export interface V2Page {
   status?: string;
   spaceId?: string | number;
   parentId?: string | number | null;
-  version?: { number?: number; createdAt?: string };
+  version?: { number?: number; createdAt?: string; authorId?: string };
   body?: { storage?: { value?: string } };
   _links?: { webui?: string };
 }
@@ -58,6 +58,15 @@ export function toPage(p: V2Page, space: Space, pageBase: string, fetchedAt: num
     body: p.body?.storage?.value ?? '',
     url: pageBase + webui,
     fetchedAt,
+    // Not in a listing: producer/enrich.ts fills these in; until then nothing is known, so nothing is public.
+    restricted: null,
+    ancestorRestricted: null,
+    ancestors: [],
+    labels: [],
+    authorId: p.version?.authorId ?? null,
+    users: [],
+    visibility: null,
+    visibilityReason: null,
   };
 }
 

@@ -36,6 +36,12 @@ export const REQUIRED_SCOPES: readonly { scope: string; path: RegExp; what: stri
     path: /\/wiki\/api\/v2\/(spaces\/[^/]+\/)?pages(\/[^/]+)?$/,
     what: 'pages',
   },
+  // v1 Search reference (classic `search:confluence`, granular `read:content-details:confluence`).
+  {
+    scope: 'search:confluence',
+    path: /\/wiki\/rest\/api\/content\/search$/,
+    what: "pages' read restrictions, ancestors and labels",
+  },
 ];
 
 /** The scope a request path needs, when it is one the pull makes. */

@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log.ts';
 import type { Space } from '../schemas/index.ts';
 import { ConfluenceError } from './confluence-client.ts';
 import { IDS_PER_REQUEST, type ConfluenceSource, type PageRef } from './confluence-source.ts';
+import type { Enrich } from './enrich.ts';
 import type { RunWriter } from './run-writer.ts';
 
 export interface PullProgress {
@@ -17,6 +18,8 @@ export interface PullProgress {
 
 export interface PullOptions {
   source: ConfluenceSource;
+  /** What each batch of pages gets before it is sent: restrictions, users, the visibility decision. */
+  enrich: Enrich;
   writer: RunWriter;
   spaces: Space[];
   /** Body requests in flight (the client's pool and pace bound every request anyway). */
@@ -135,7 +138,7 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
     let acknowledged: Promise<void> | undefined;
     try {
       for (let ids = await queue.take(); ids && !signal.aborted; ids = await queue.take()) {
-        const pages = await source.pagesById(ids, signal);
+        const pages = await opts.enrich(await source.pagesById(ids, signal), signal);
         await acknowledged; // at most one unacknowledged send per worker
         const sending = writer.pages(pages);
         acknowledged = sending.acknowledged;

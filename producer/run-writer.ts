@@ -14,7 +14,7 @@ import type {
   RunMarker,
   RunMarkerKind,
 } from '../schemas/index.ts';
-import { visibilityOf } from '../schemas/visibility.ts';
+import { recordedVisibility } from '../schemas/index.ts';
 import { createBudget } from './budget.ts';
 
 /**
@@ -213,7 +213,7 @@ export function createRunWriter(opts: {
     pages: (batch) =>
       emit(batch, (page) => ({
         id: page.id,
-        internal: visibilityOf(page.space) === 'internal',
+        internal: recordedVisibility(page).visibility === 'internal',
         event: { runId, sourceId, page, marker: null },
       })),
     forward: (batch) =>

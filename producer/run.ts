@@ -10,11 +10,13 @@ import { scrub } from '../lib/secrets.ts';
 import type { Run, Space } from '../schemas/index.ts';
 import type { ProducerConfig } from './config.ts';
 import type { ConfluenceStats } from './confluence-client.ts';
-import type { ConfluenceSource } from './confluence-source.ts';
 import { explainFailure } from './failures.ts';
 import { createProgress, progressFields, type LiveProgress } from './progress.ts';
 import { pullSite, type PullProgress } from './pull.ts';
 import { createRunWriter } from './run-writer.ts';
+import { createEnricher } from './enrich.ts';
+import { createRestrictionReader } from './restrictions.ts';
+import { createUserDirectory } from './users.ts';
 import { inScope } from './scope.ts';
 import { openSite, type ConfluenceSite } from './site.ts';
 
@@ -111,9 +113,21 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     // Before any page: a token the site serves as anonymous would pull only the public subset.
     const account = await site.verifyIdentity(signal);
     log.info({ account: account.accountId ?? account.username, apiUrl: site.apiUrl }, 'signed in');
-    const source: ConfluenceSource = site;
+    const enrich = createEnricher({
+      restrictions: createRestrictionReader(site.client, {
+        v1Root: site.v1Root,
+        unreadable: cfg.visibility.unreadable,
+        onUnreadable: (space, err) =>
+          log.warn(
+            { spaceKey: space.key, status: err.status },
+            'Confluence would not say which pages are restricted; the space is synced as internal',
+          ),
+      }),
+      users: createUserDirectory(site.client, { v1Root: site.v1Root, log }),
+      policy: cfg.visibility,
+    });
     const spaces: Space[] = [];
-    for await (const batch of source.spaces(signal))
+    for await (const batch of site.spaces(signal))
       spaces.push(...batch.filter((space) => inScope(space, cfg.scope)));
     writer.counts.spaces = spaces.length;
     const tick = (p: PullProgress) => {
@@ -125,7 +139,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     };
     tick({ spacesDone: 0, spacesTotal: spaces.length, listed: 0 });
     await pullSite(
-      { source, writer, spaces, concurrency: cfg.concurrency, signal, log, onProgress: tick },
+      { source: site, enrich, writer, spaces, concurrency: cfg.concurrency, signal, log, onProgress: tick },
       failed,
     );
   } catch (err) {

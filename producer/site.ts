@@ -6,7 +6,12 @@
 // Page URLs always hang off the customer's site, never the gateway.
 import type { Logger } from '../lib/log.ts';
 import type { ProducerConfig } from './config.ts';
-import { ConfluenceError, createConfluenceClient, type ConfluenceStats } from './confluence-client.ts';
+import {
+  ConfluenceError,
+  createConfluenceClient,
+  type ConfluenceClient,
+  type ConfluenceStats,
+} from './confluence-client.ts';
 import { createConfluenceSource, type ConfluenceSource } from './confluence-source.ts';
 import { createDataCenterSource } from './data-center-source.ts';
 import { gatewayApiUrl, TENANT_INFO } from './deployment.ts';
@@ -17,6 +22,10 @@ export interface ConfluenceSite extends ConfluenceSource {
   /** Where requests go: the site, the gateway root of its cloud id, or the Data Center base URL. */
   readonly apiUrl: string;
   readonly stats: ConfluenceStats;
+  /** The client, for what the site is asked besides spaces and pages (restrictions, users). */
+  readonly client: ConfluenceClient;
+  /** Where REST v1 lives under `apiUrl`: `/wiki/rest/api` on Cloud (also through the gateway), `/rest/api` on Data Center. */
+  readonly v1Root: string;
   /** The signed-in account, refused (UserError) when it is anonymous or not the one configured. */
   verifyIdentity(signal?: AbortSignal): Promise<Account>;
   close(): Promise<void>;
@@ -82,6 +91,8 @@ export async function openSite(cfg: ProducerConfig, opts: SiteOptions): Promise<
     ...source,
     apiUrl,
     stats: client.stats,
+    client,
+    v1Root: cfg.deployment === 'data-center' ? '/rest/api' : '/wiki/rest/api',
     verifyIdentity: async (signal) => verifyAccount(await source.currentUser(signal), cfg),
     close: () => client.close(),
   };

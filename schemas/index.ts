@@ -57,3 +57,4 @@ export const topicSchemas = {
 export type TopicKind = keyof typeof topicSchemas;
 export type * from './types.ts';
 export { envelopeProblem } from './events.ts';
+export * from './visibility.ts';

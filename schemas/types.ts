@@ -1,5 +1,6 @@
 // TypeScript shapes of the Avro records in this folder (keep each in step with its .avsc file;
 // test/schemas checks that sample values of these types encode).
+import type { VisibilityReason } from './visibility.ts';
 
 export type RunMarkerKind = 'START' | 'END' | 'ABORT';
 
@@ -34,6 +35,30 @@ export interface RawPage {
   body: string;
   url: string;
   fetchedAt: number;
+  /** Own read restriction; null: not known (not read, or the site refused to say). */
+  restricted: boolean | null;
+  /** An ancestor is read-restricted or invisible to the account; null: not known. */
+  ancestorRestricted: boolean | null;
+  /** Root first, the parent last. */
+  ancestors: PageRef[];
+  labels: string[];
+  /** The last version's author. */
+  authorId: string | null;
+  /** Display names of the accounts the body mentions and of the author, those resolved. */
+  users: UserRef[];
+  /** As the source's policy decided at pull time; null in records from before the policy. */
+  visibility: Visibility | null;
+  visibilityReason: VisibilityReason | null;
+}
+
+export interface PageRef {
+  id: string;
+  title: string;
+}
+
+export interface UserRef {
+  accountId: string;
+  displayName: string;
 }
 
 export type Visibility = 'internal' | 'public';
@@ -50,6 +75,23 @@ export interface HtmlPage {
   visibility: Visibility;
   version: number;
   updatedAt: string | null;
+  /** `unrecorded` in records written before the policy existed. */
+  visibilityReason: VisibilityReason | 'unrecorded';
+  /** Ancestor titles, root first. */
+  breadcrumbs: string[];
+  labels: string[];
+  /** Display name of the last version's author. */
+  author: string | null;
+  sections: Section[];
+}
+
+/** A stretch of a page's text under one heading. */
+export interface Section {
+  /** The heading's id, as Confluence makes it (`webui#anchor` opens it); empty before the first heading. */
+  anchor: string;
+  /** Heading titles from the top level down to this one. */
+  path: string[];
+  text: string;
 }
 
 export interface ConversionFailure {

@@ -112,7 +112,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
       });
     }
     say(
-      `   pulled ${pull.pages} pages (${pull.personalPages} in personal spaces) from ${pull.spaces} spaces in ${seconds(pull.durationMs)}, run ${pull.runId}`,
+      `   pulled ${pull.pages} pages (${pull.personalPages} internal: personal spaces and restricted pages) from ${pull.spaces} spaces in ${seconds(pull.durationMs)}, run ${pull.runId}`,
     );
 
     const store = createRunStore(es, indexer.services.indexPrefix);
@@ -160,7 +160,9 @@ async function demo(opts: { keep: boolean }): Promise<void> {
       say(`   audience=${audience}, q="${query}":`);
       if (hits.length === 0) say('     (no results)');
       for (const h of hits)
-        say(`     [${h.visibility}] ${h.title}\n       ${h.url}\n       ${h.snippet.slice(0, 110)}`);
+        say(
+          `     [${h.visibility}: ${h.visibilityReason}] ${h.title}\n       ${h.url}\n       ${h.snippet.slice(0, 110)}`,
+        );
     }
     say();
     say(

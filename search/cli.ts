@@ -31,8 +31,11 @@ function formatResults(r: SearchResponse): string {
   return r.results
     .map(
       (hit, i) =>
-        `${i + 1}. [${hit.visibility}] ${hit.title}  (score ${hit.score.toFixed(2)})\n` +
-        `   ${hit.url}\n` +
+        `${i + 1}. [${hit.visibility}: ${hit.visibilityReason}] ${[hit.spaceName, ...hit.breadcrumbs, hit.title].join(' › ')}  (score ${hit.score.toFixed(2)})\n` +
+        `   ${hit.section ? `${hit.section.url}  (§ ${hit.section.path.join(' › ')})` : hit.url}\n` +
+        (hit.author || hit.updatedAt
+          ? `   last edited${hit.author ? ` by ${hit.author}` : ''}${hit.updatedAt ? ` ${hit.updatedAt}` : ''}\n`
+          : '') +
         (hit.snippet ? `   ${hit.snippet}\n` : ''),
     )
     .join('');

@@ -4,7 +4,7 @@
 import { errors, type estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
-import type { Visibility } from '../schemas/index.ts';
+import type { HtmlPage, Visibility } from '../schemas/index.ts';
 import { isRetryable } from '../indexer/retry.ts';
 import { aliasName } from '../indexer/template.ts';
 
@@ -95,10 +95,34 @@ export function buildSearchBody(input: SearchInput): estypes.SearchRequest {
   return {
     size: input.size ?? defaultSize,
     track_total_hits: false,
-    _source: ['pageId', 'title', 'url', 'visibility'],
+    _source: [...RESULT_FIELDS],
     query: {
       bool: {
-        must: [{ multi_match: { query: input.q, fields: ['title^3', 'text'], type: 'best_fields' } }],
+        must: [
+          {
+            bool: {
+              should: [
+                {
+                  multi_match: {
+                    query: input.q,
+                    fields: ['title^3', 'breadcrumbs', 'text'],
+                    type: 'best_fields',
+                  },
+                },
+                // The best-matching section of each page comes back as its inner hit.
+                {
+                  nested: {
+                    path: 'sections',
+                    score_mode: 'max',
+                    query: { match: { 'sections.text': input.q } },
+                    inner_hits: { size: 1, _source: ['sections.anchor', 'sections.path'] },
+                  },
+                },
+              ],
+              minimum_should_match: 1,
+            },
+          },
+        ],
         filter,
       },
     },
@@ -119,11 +143,23 @@ export function buildSearchBody(input: SearchInput): estypes.SearchRequest {
   };
 }
 
-export interface SearchResult {
-  pageId: string;
-  title: string;
-  url: string;
-  visibility: Visibility;
+const RESULT_FIELDS = [
+  'pageId',
+  'title',
+  'url',
+  'visibility',
+  'visibilityReason',
+  'spaceName',
+  'breadcrumbs',
+  'labels',
+  'author',
+  'updatedAt',
+] as const;
+type ResultFields = Pick<HtmlPage, (typeof RESULT_FIELDS)[number]>;
+
+export interface SearchResult extends ResultFields {
+  /** The section that matched best: its heading path and a link that opens it (null: the page as a whole). */
+  section: { path: string[]; url: string } | null;
   /** Elasticsearch's relevance score (_score). */
   score: number;
   snippet: string;
@@ -150,7 +186,15 @@ export function cleanSnippet(raw: string): string {
   return `${(space > snippetMax / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-type PageHit = estypes.SearchHit<{ pageId: string; title: string; url: string; visibility: Visibility }>;
+type PageHit = estypes.SearchHit<ResultFields>;
+
+/** The inner hit of the sections query: the section that matched best, when one had a heading. */
+function sectionOf(hit: PageHit, url: string): SearchResult['section'] {
+  const best = hit.inner_hits?.sections?.hits.hits[0]?._source as
+    { anchor?: string; path?: string[] } | undefined;
+  if (!best?.anchor) return null;
+  return { path: best.path ?? [], url: `${url}#${encodeURIComponent(best.anchor)}` };
+}
 
 export function toResult(hit: PageHit): SearchResult {
   const page = hit._source!;
@@ -159,6 +203,14 @@ export function toResult(hit: PageHit): SearchResult {
     title: page.title,
     url: page.url,
     visibility: page.visibility,
+    // Documents indexed before these fields existed lack them.
+    visibilityReason: page.visibilityReason ?? 'unrecorded',
+    spaceName: page.spaceName,
+    breadcrumbs: page.breadcrumbs ?? [],
+    labels: page.labels ?? [],
+    author: page.author ?? null,
+    updatedAt: page.updatedAt ?? null,
+    section: sectionOf(hit, page.url),
     score: hit._score ?? 0,
     snippet: cleanSnippet(hit.highlight?.text?.[0] ?? ''),
   };

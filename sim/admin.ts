@@ -5,7 +5,7 @@ import type { ApiResponse } from './api.ts';
 import type { AuthSettings } from './auth.ts';
 import { FAULT_KINDS, type FaultKind, type FaultRates, type FaultRule, type Faults } from './faults.ts';
 import type { CostModel } from './cost.ts';
-import type { Page, Space } from './model.ts';
+import { SPACE_TYPES, type Page, type Space } from './model.ts';
 import { ConflictError, NotFoundError, type SimState, type User } from './state.ts';
 
 export interface Settings extends CostModel, AuthSettings {
@@ -26,6 +26,7 @@ export interface PageInfo {
   status: Page['status'];
   version: number;
   restricted: boolean;
+  labels: string[];
 }
 
 export interface SpaceInfo {
@@ -68,8 +69,9 @@ const schemas = {
   }),
   movePage: z.object({ parentId: id.optional(), space: idOrKey.optional() }),
   restrict: z.object({ restricted: z.boolean() }),
+  labels: z.object({ labels: z.array(z.string().regex(/^[^\s,]+$/, 'a label has no spaces or commas')) }),
   updateSpace: z.object({
-    type: z.enum(['global', 'personal']).optional(),
+    type: z.enum(SPACE_TYPES).optional(),
     status: z.enum(['current', 'archived']).optional(),
     name: z.string().min(1).optional(),
   }),
@@ -123,6 +125,7 @@ export class SimAdmin {
       status: p.status,
       version: p.version,
       restricted: p.restricted,
+      labels: p.labels ?? [],
     };
   }
 
@@ -194,6 +197,10 @@ export class SimAdmin {
 
   restrictPage(pageId: Id, restricted: boolean): PageInfo {
     return this.pageInfo(this.state.setRestricted(num(pageId), restricted));
+  }
+
+  labelPage(pageId: Id, labels: string[]): PageInfo {
+    return this.pageInfo(this.state.setLabels(num(pageId), labels));
   }
 
   deleteSpace(space: Id): void {
@@ -298,6 +305,8 @@ export function handleAdmin(
         return ok(admin.movePage(key!, schemas.movePage.parse(body)));
       case 'PUT pages/:key/restriction':
         return ok(admin.restrictPage(key!, schemas.restrict.parse(body).restricted));
+      case 'PUT pages/:key/labels':
+        return ok(admin.labelPage(key!, schemas.labels.parse(body).labels));
       case 'PUT spaces/:key':
         return ok(admin.updateSpace(key!, schemas.updateSpace.parse(body)));
       case 'DELETE spaces/:key':

@@ -23,6 +23,16 @@ const SCOPES: readonly { path: RegExp; anyOf: string[] }[] = [
     path: /^\/wiki\/rest\/api\/user\/current$/,
     anyOf: ['read:confluence-user', 'read:content-details:confluence'],
   },
+  // CQL search: classic `search:confluence`, granular `read:content-details:confluence` (v1 Search reference).
+  {
+    path: /^\/wiki\/rest\/api\/content\/search$/,
+    anyOf: ['search:confluence', 'read:content-details:confluence'],
+  },
+  // Bulk user lookup: classic `read:confluence-user`, granular `read:content-details:confluence` (v1 Users reference).
+  {
+    path: /^\/wiki\/rest\/api\/user\/bulk$/,
+    anyOf: ['read:confluence-user', 'read:content-details:confluence'],
+  },
   { path: /^\/wiki\/rest\/api\/space/, anyOf: ['read:confluence-space.summary', 'read:space:confluence'] },
   { path: /^\/wiki\/rest\/api\/content/, anyOf: ['read:confluence-content.all', 'read:page:confluence'] },
 ];

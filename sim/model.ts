@@ -2,7 +2,17 @@
 // from a seed. Page bodies are not stored here; content.ts derives them on demand.
 import { Rng, hash32 } from './rng.ts';
 
-export type SpaceType = 'global' | 'personal';
+/** Confluence Cloud's space types; only global, collaboration and knowledge_base hold customer knowledge. */
+export const SPACE_TYPES = [
+  'global',
+  'personal',
+  'collaboration',
+  'knowledge_base',
+  'system',
+  'onboarding',
+  'xflow_sample_space',
+] as const;
+export type SpaceType = (typeof SPACE_TYPES)[number];
 export type SpaceStatus = 'current' | 'archived';
 export type PageStatus = 'current' | 'archived' | 'draft' | 'trashed';
 
@@ -30,6 +40,8 @@ export interface Page {
   modifiedAt: number;
   /** Read-restricted: invisible (with its descendants) to users without full access. */
   restricted: boolean;
+  /** Set by the admin API only; generated pages carry none. */
+  labels?: string[];
   /** Set only when an admin call supplied a body; otherwise the body is generated. */
   body?: string;
 }
@@ -242,6 +254,12 @@ export function generateSite(spec: SiteSpec): Site {
     if (status === 'current') current++;
   }
   return { seed: spec.seed, accountIds, spaces, pages };
+}
+
+/** The public display name of an account: stable per account id (every generated account resolves). */
+export function displayNameOf(accountId: string): string {
+  const h = hash32(accountId, 'name');
+  return `${FIRST_NAMES[h % FIRST_NAMES.length]} ${LAST_NAMES[(h >>> 8) % LAST_NAMES.length]}`;
 }
 
 /** `/spaces/KEY/pages/123/Title+Here`, as Confluence builds `_links.webui`. */

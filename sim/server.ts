@@ -10,6 +10,7 @@ import { authenticate, type Deployment } from './auth.ts';
 import type { FaultKind } from './faults.ts';
 import { takeToken, rateLimitHeaders, type Bucket } from './ratelimit.ts';
 import { unit } from './rng.ts';
+import { handleV1Search } from './v1-search.ts';
 import { CLOUD_V1, handleV1, pageOfWebui, v1Error, v1ListingSpaceIds, type V1Layout } from './v1.ts';
 import { handleV2, v2Error, v2ListingSpaceIds } from './v2.ts';
 
@@ -130,8 +131,13 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string, site: Site
 
     const apiReq = { method, path: url.pathname, query: url.searchParams, user, siteUrl: siteUrl() };
     const r = dataCenter
-      ? (handleV1(state, apiReq, layout) ?? v1Error(404, `No route for ${url.pathname}`))
-      : (handleV2(state, apiReq) ?? handleV1(state, apiReq) ?? v2Error(404, `No route for ${url.pathname}`));
+      ? (handleV1Search(state, apiReq, layout) ??
+        handleV1(state, apiReq, layout) ??
+        v1Error(404, `No route for ${url.pathname}`))
+      : (handleV2(state, apiReq) ??
+        handleV1Search(state, apiReq) ??
+        handleV1(state, apiReq) ??
+        v2Error(404, `No route for ${url.pathname}`));
     r.headers = { ...limitHeaders, ...r.headers };
     // The server's work grows with what the answer carries: charged before the first byte, as a real one would.
     const cost = responseCostMs(settings, r.body);

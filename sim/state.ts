@@ -407,6 +407,13 @@ export class SimState {
     return page;
   }
 
+  setLabels(id: number, labels: string[]): Page {
+    const page = this.requirePage(id);
+    page.labels = [...new Set(labels.map((l) => l.toLowerCase()))];
+    this.touch();
+    return page;
+  }
+
   /** Deleting a space removes it and all its pages, as a space purge does. */
   deleteSpace(idOrKey: number | string): void {
     const space = this.requireSpace(idOrKey);

@@ -11,7 +11,7 @@ import {
   type ApiRequest,
   type ApiResponse,
 } from './api.ts';
-import { pageWebui, type Page, type PageStatus, type Space } from './model.ts';
+import { SPACE_TYPES, pageWebui, type Page, type PageStatus, type Space } from './model.ts';
 import { BadCursorError, decodeCursor, encodeCursor, type Slice } from './paging.ts';
 import { PAGE_SORTS, SPACE_SORTS, type PageQuery, type SimState } from './state.ts';
 
@@ -154,7 +154,7 @@ function listSpaces(state: SimState, req: ApiRequest): ApiResponse {
   const keys = listParam(q, 'keys');
   if (keys && keys.length > 250) throw new BadRequestError("Too many values for 'keys' (max 250)");
   const ids = intListParam(q, 'ids', 250);
-  const type = enumParam(q, 'type', ['global', 'personal'] as const);
+  const type = enumParam(q, 'type', SPACE_TYPES);
   const status = enumParam(q, 'status', ['current', 'archived'] as const);
   enumParam(q, 'description-format', ['plain', 'view'] as const);
   boolParam(q, 'include-icon');

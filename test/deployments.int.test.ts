@@ -23,7 +23,7 @@ import { isolatedEnv } from './stack/services.ts';
 
 const log = createLogger('deployments');
 log.level = 'warn';
-const SCOPES = ['read:confluence-user', 'read:space:confluence', 'read:page:confluence'];
+const SCOPES = ['read:confluence-user', 'read:space:confluence', 'read:page:confluence', 'search:confluence'];
 
 let env: Record<string, string>;
 let transformer: StageHandle;

@@ -6,6 +6,7 @@ import { createCodecs } from '../lib/registry.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
 import type { RawPageEvent } from '../schemas/index.ts';
+import { RAW_PAGE_DEFAULTS } from './page-defaults.ts';
 import { isolatedConfig } from './stack/services.ts';
 
 const cfg = isolatedConfig('foundation');
@@ -36,6 +37,7 @@ describe('real stack wiring', () => {
         body: '<p>hello</p><![CDATA[x]]>',
         url: 'https://acme.atlassian.net/wiki/spaces/~abc/pages/42',
         fetchedAt: 1_700_000_000_000,
+        ...RAW_PAGE_DEFAULTS,
       },
       marker: null,
     };

@@ -4,21 +4,9 @@ import { imgTag, linkTo } from './html-elements.ts';
 import { type Handler, type Renderer, type Task, unwrap, wrap } from './render.ts';
 import { attr, safeUrl } from './sanitize.ts';
 import type { SiteUrls } from './site-urls.ts';
-import { type Element, type Node, parseStorage } from './storage-parser.ts';
+import { type Element, type Node, parseStorage, textOf } from './storage-parser.ts';
 
 const BLOCK = { block: true };
-
-/** The text content of a subtree, without recursion. */
-export function textOf(el: Element): string {
-  let out = '';
-  const stack: Node[] = [el];
-  while (stack.length > 0) {
-    const n = stack.pop() as Node;
-    if (typeof n === 'string') out += n;
-    else for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as Node);
-  }
-  return out;
-}
 
 function childElements(el: Element): Element[] {
   return el.children.filter((c): c is Element => typeof c !== 'string');
@@ -79,6 +67,12 @@ function resourceUrl(res: Element, urls: SiteUrls): string | null {
   }
 }
 
+/** A mention's name: the display name the producer resolved, else the (Server) user name, else "user". */
+function mentionName(a: Record<string, string>, urls: SiteUrls): string {
+  const id = a['ri:account-id'];
+  return (id && urls.ctx.users?.get(id)) || a['ri:username'] || 'user';
+}
+
 function linkTarget(res: Element | undefined, anchor: string, urls: SiteUrls): Target {
   if (res === undefined) {
     return anchor ? { href: urls.anchor(urls.page, anchor), label: anchor } : { href: null, label: '' };
@@ -93,7 +87,7 @@ function linkTarget(res: Element | undefined, anchor: string, urls: SiteUrls): T
     res.name === 'ri:space'
       ? (a['ri:space-key'] ?? '')
       : res.name === 'ri:user'
-        ? `@${a['ri:username'] || 'user'}`
+        ? `@${mentionName(a, urls)}`
         : res.name === 'ri:url'
           ? (href ?? '')
           : title;
@@ -259,13 +253,21 @@ const MACROS: Record<string, MacroRenderer> = {
 };
 for (const type of ['note', 'warning', 'tip', 'panel']) MACROS[type] = MACROS.info as MacroRenderer;
 
+function plainMacro(m: Macro, r: Renderer): void {
+  const name = LANGUAGE.test(m.name) ? m.name : 'macro';
+  const caption = wrap('<figcaption>', '</figcaption>', [name], BLOCK);
+  const pre = wrap('<pre>', '</pre>', [m.plain ?? ''], { block: true, pre: true });
+  r.push(wrap(`<figure${attr('class', `macro macro-${name}`)}>`, '</figure>', [...caption, ...pre], BLOCK));
+}
+
 const macro: Handler = (el, r) => {
   const m = macroOf(el);
   const render = Object.hasOwn(MACROS, m.name) ? MACROS[m.name] : undefined;
   if (render) render(m, r);
-  // Unknown macros keep a rich-text body; their parameters and plain-text bodies (scripts, queries,
-  // diagram sources) are not content.
+  // Unknown macros keep a rich-text body; a plain-text body (a diagram's source: PlantUML, Mermaid...)
+  // is kept as preformatted text under the macro's name, so its words are searchable.
   else if (m.plain === null) r.push(unwrap(m.body, true));
+  else if (m.plain.trim() !== '') plainMacro(m, r);
 };
 
 // ---- tasks, layouts, ADF extensions ---------------------------------------------------------

@@ -1,7 +1,7 @@
 // The converter's entry point: Confluence storage format → sanitized HTML and plain text.
 import { CONFLUENCE_HANDLERS } from './confluence.ts';
 import { HTML_HANDLERS } from './html-elements.ts';
-import { type Handler, Renderer } from './render.ts';
+import { type Handler, type RenderedSection, Renderer } from './render.ts';
 import { type PageContext, SiteUrls } from './site-urls.ts';
 import { parseStorage } from './storage-parser.ts';
 
@@ -11,6 +11,8 @@ export interface Converted {
   html: string;
   /** Readable text for search and snippets: one line per block, no markup. */
   text: string;
+  /** The text split at headings, each part with its heading's id and path. */
+  sections: RenderedSection[];
 }
 
 export type ConversionFailure = 'invalid-input' | 'too-large' | 'invalid-context' | 'internal-error';
@@ -71,7 +73,7 @@ export function convertPage(storage: string, ctx: PageContext): Converted {
     const source = storage.includes('\0') ? storage.replaceAll('\0', '') : storage;
     const renderer = new Renderer(new SiteUrls(ctx), HANDLERS);
     renderer.render(parseStorage(source).children);
-    return { html: renderer.html, text: renderer.text };
+    return { html: renderer.html, text: renderer.text, sections: renderer.sections };
   } catch (err) {
     throw new ConversionError('internal-error', `conversion failed: ${(err as Error).message}`, {
       cause: err,

@@ -2,6 +2,7 @@
 // plain text, and <pre>'s leading newline.
 import { TIME_ATTRS, allowedAttrs, attr, safeUrl } from './sanitize.ts';
 import { type Handler, type Renderer, type Task, wrap } from './render.ts';
+import { textOf } from './storage-parser.ts';
 
 const SIZE = /^[0-9]{1,5}$/;
 
@@ -36,7 +37,17 @@ const list =
     r.push(wrap(`<${name}${attrs}>`, `</${name}>`, items, { block: true }));
   };
 
+/** A heading with Confluence's id, so `webui#id` opens its section; each one starts a section. */
+const heading =
+  (level: number): Handler =>
+  (el, r) => {
+    const title = textOf(el).replace(/\s+/g, ' ').trim();
+    const id = title === '' || r.inLink ? '' : attr('id', r.heading(level, title));
+    r.pushWrapped(`<h${level}${id}>`, `</h${level}>`, el.children, { block: true });
+  };
+
 export const HTML_HANDLERS: Record<string, Handler> = {
+  ...Object.fromEntries([1, 2, 3, 4, 5, 6].map((n) => [`h${n}`, heading(n)])),
   a: (el, r) =>
     linkTo(r, el.attrs.href === undefined ? null : safeUrl(el.attrs.href, r.urls.page, 'link'), el.children),
   img: (el, r) => {

@@ -1,16 +1,16 @@
 // What the transformer service does to one record, without I/O: a raw event in, the HTML event (and,
 // for a page that cannot be converted, the dead letter) out. The service loop only moves bytes.
-import type {
-  DeadLetter,
-  HtmlPage,
-  HtmlPageEvent,
-  MarkerEvent,
-  RawPage,
-  RawPageEvent,
-  RunMarker,
+import {
+  recordedVisibility,
+  type DeadLetter,
+  type HtmlPage,
+  type HtmlPageEvent,
+  type MarkerEvent,
+  type RawPage,
+  type RawPageEvent,
+  type RunMarker,
 } from '../schemas/index.ts';
 import { ConversionError, convertPage, type Converted, type PageContext } from './convert.ts';
-import { visibilityOf } from '../schemas/visibility.ts';
 
 export type Convert = (storage: string, ctx: PageContext) => Converted;
 
@@ -64,12 +64,16 @@ function htmlPageOf(raw: RawPage, convert: Convert): HtmlPage {
       `page URL ${JSON.stringify(raw.url)} has no /spaces/ part, so the site's wiki root is unknown`,
     );
   }
-  const { html, text } = convert(raw.body, {
+  const users = new Map(raw.users.map((u) => [u.accountId, u.displayName]));
+  const { html, text, sections } = convert(raw.body, {
     baseUrl,
     spaceKey: raw.space.key,
     pageId: raw.id,
     title: raw.title,
+    users,
   });
+  // What the producer's policy decided, held to the rules no override lifts (schemas/visibility.ts).
+  const { visibility, reason } = recordedVisibility(raw);
   return {
     pageId: raw.id,
     title: raw.title,
@@ -79,10 +83,14 @@ function htmlPageOf(raw: RawPage, convert: Convert): HtmlPage {
     spaceKey: raw.space.key,
     spaceName: raw.space.name,
     spaceType: raw.space.type,
-    // From the space the producer recorded; visibilityOf answers internal whenever in doubt.
-    visibility: visibilityOf(raw.space),
+    visibility,
+    visibilityReason: reason,
     version: raw.version,
     updatedAt: raw.versionCreatedAt,
+    breadcrumbs: raw.ancestors.map((a) => a.title),
+    labels: raw.labels,
+    author: (raw.authorId && users.get(raw.authorId)) || null,
+    sections,
   };
 }
 

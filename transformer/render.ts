@@ -72,6 +72,20 @@ const INLINE: Scope = {};
 
 export type Handler = (el: Element, r: Renderer) => void;
 
+/** Where a heading starts in the plain text. */
+interface Mark {
+  at: number;
+  level: number;
+  title: string;
+  anchor: string;
+}
+
+export interface RenderedSection {
+  anchor: string;
+  path: string[];
+  text: string;
+}
+
 /** HTML's ASCII whitespace: what a browser collapses. */
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13 || c === 12;
 
@@ -134,6 +148,8 @@ export class Renderer {
   private readonly plain = new PlainText();
   private readonly tasks: Task[] = [];
   private depth = 0;
+  private readonly marks: Mark[] = [];
+  private readonly anchors = new Map<string, number>();
   private pre = 0;
   private links = 0;
   private raws = 0;
@@ -148,6 +164,36 @@ export class Renderer {
     let end = out.length;
     while (end > 0 && out.charCodeAt(end - 1) === 10) end--;
     return out.slice(0, end);
+  }
+
+  /**
+   * A heading starts here: returns its id, Confluence's (a repeated one gets `.1`, `.2`, ... as
+   * Confluence numbers them), and marks where its section begins in the plain text.
+   */
+  heading(level: number, title: string): string {
+    const base = this.urls.anchorId(title);
+    const seen = this.anchors.get(base) ?? 0;
+    this.anchors.set(base, seen + 1);
+    const anchor = seen === 0 ? base : `${base}.${seen}`;
+    this.plain.block();
+    this.marks.push({ at: this.plain.out.length, level, title, anchor });
+    return anchor;
+  }
+
+  /** The plain text split at the headings, each part with the path of headings above it. */
+  get sections(): RenderedSection[] {
+    const text = this.text;
+    const out: RenderedSection[] = [];
+    const path: Mark[] = [];
+    const first = this.marks[0]?.at ?? text.length;
+    if (text.slice(0, first).trim()) out.push({ anchor: '', path: [], text: text.slice(0, first).trim() });
+    this.marks.forEach((m, i) => {
+      while (path.length > 0 && path.at(-1)!.level >= m.level) path.pop();
+      path.push(m);
+      const end = this.marks[i + 1]?.at ?? text.length;
+      out.push({ anchor: m.anchor, path: path.map((p) => p.title), text: text.slice(m.at, end).trim() });
+    });
+    return out;
   }
 
   /** Inside a link: links nested in it are unwrapped (a nested <a> is re-parented by HTML parsers). */

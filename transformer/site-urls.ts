@@ -7,7 +7,11 @@ export interface PageContext {
   spaceKey: string;
   pageId: string;
   title: string;
+  /** Display names by account id, for mentions (those the producer resolved). */
+  users?: ReadonlyMap<string, string>;
 }
+
+const slug = (s: string): string => s.replace(/[\s-]+/g, '');
 
 /** `Title With Spaces` → `Title+With+Spaces`, the form /display/ URLs use. */
 const plus = (s: string): string => encodeURIComponent(s).replace(/%20/g, '+');
@@ -51,9 +55,12 @@ export class SiteUrls {
     return `${this.base}/download/attachments/${encodeURIComponent(pageId)}/${encodeURIComponent(filename)}`;
   }
 
-  /** Confluence's anchor ids are `<TitleWithoutSpaces>-<anchor>`. */
+  /**
+   * Confluence's anchor ids (anchor macros and headings alike): `<Title>-<Anchor>`, each without its
+   * whitespace and hyphens ("Cosmere Test Child-Page", heading "h2 2" → `CosmereTestChildPage-h22`).
+   */
   anchorId(anchor: string, pageTitle = this.ctx.title): string {
-    return `${pageTitle.replace(/\s+/g, '')}-${anchor}`;
+    return `${slug(pageTitle)}-${slug(anchor)}`;
   }
 
   anchor(pageUrl: string, anchor: string, pageTitle = this.ctx.title): string {

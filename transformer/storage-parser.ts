@@ -122,3 +122,15 @@ export function parseStorage(src: string): Element {
   tokenizer.end();
   return root;
 }
+
+/** The text content of a subtree, without recursion. */
+export function textOf(el: Element): string {
+  let out = '';
+  const stack: Node[] = [el];
+  while (stack.length > 0) {
+    const n = stack.pop() as Node;
+    if (typeof n === 'string') out += n;
+    else for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i] as Node);
+  }
+  return out;
+}

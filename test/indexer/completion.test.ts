@@ -87,10 +87,12 @@ describe('decide', () => {
     runId: C,
     ends: ends(3, 100),
     docs: 98,
+    publicDocs: 98,
     failures: 2,
-    live: { runId: B, docs: 100 },
+    live: { runId: B, docs: 100, publicDocs: 100 },
     newestLive: B,
     maxShrink: 0.5,
+    maxAudienceShift: 0.5,
     release: false,
     ...over,
   });
@@ -107,12 +109,37 @@ describe('decide', () => {
     expect(decide(facts({ ...shrunk, release: true }))).toEqual({ outcome: 'flip' });
     expect(decide(facts({ ...shrunk, release: true, newestLive: D })).outcome).toBe('supersede');
   });
+  it('holds a run that turns most live public pages internal, with both counts; a release flips it', () => {
+    const shifted = { publicDocs: 10 }; // 98 pages, 88 of them now internal; live: 100 public
+    const held = decide(facts(shifted));
+    expect(held).toEqual({
+      outcome: 'hold',
+      reason: expect.stringMatching(
+        /88 of 100 live public pages would become internal \(public 100 → 10, internal 0 → 88/,
+      ),
+    });
+    expect(decide(facts({ ...shifted, release: true }))).toEqual({ outcome: 'flip' });
+  });
+  it('holds a run that turns most live internal pages public', () => {
+    const live = { runId: B, docs: 100, publicDocs: 20 }; // 80 internal live
+    expect(decide(facts({ live, publicDocs: 90 }))).toMatchObject({
+      outcome: 'hold',
+      reason: expect.stringMatching(/70 of 80 live internal pages would become public/),
+    });
+    expect(decide(facts({ live, publicDocs: 40 })).outcome).toBe('flip');
+  });
+  it('does not count pages only added or only deleted as moved', () => {
+    // 40 new public pages and nothing internal: no page changed audience.
+    expect(decide(facts({ docs: 140, publicDocs: 140, ends: ends(3, 142) })).outcome).toBe('flip');
+  });
   it('supersedes an older run, also after a rollback made the live run older', () => {
     expect(decide(facts({ runId: A })).outcome).toBe('supersede');
-    expect(decide(facts({ live: { runId: A, docs: 100 }, newestLive: D })).outcome).toBe('supersede');
+    expect(decide(facts({ live: { runId: A, docs: 100, publicDocs: 100 }, newestLive: D })).outcome).toBe(
+      'supersede',
+    );
   });
   it('recognises a run the alias already points at (a crash after the flip)', () => {
-    expect(decide(facts({ live: { runId: C, docs: 100 }, newestLive: C }))).toEqual({
+    expect(decide(facts({ live: { runId: C, docs: 100, publicDocs: 100 }, newestLive: C }))).toEqual({
       outcome: 'already-live',
     });
   });

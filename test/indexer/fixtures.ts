@@ -10,6 +10,7 @@ import { newRunId } from '../../lib/run-id.ts';
 import type { HtmlPage, HtmlPageEvent, RunMarker, RunMarkerKind } from '../../schemas/index.ts';
 import type { RunState } from '../../indexer/completion.ts';
 import type { RunStore } from '../../indexer/run-state.ts';
+import { HTML_PAGE_DEFAULTS } from '../page-defaults.ts';
 
 export function page(id: string, overrides: Partial<HtmlPage> = {}): HtmlPage {
   return {
@@ -24,6 +25,7 @@ export function page(id: string, overrides: Partial<HtmlPage> = {}): HtmlPage {
     visibility: 'public',
     version: 1,
     updatedAt: '2026-01-02T03:04:05.000Z',
+    ...HTML_PAGE_DEFAULTS,
     ...overrides,
   };
 }

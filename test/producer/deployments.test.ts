@@ -17,7 +17,7 @@ import { startGateway, startSim, type GatewayHandle, type SimHandle } from '../.
 import { startProxy, type ProxyHandle } from '../stack/proxy.ts';
 import { captureLogger, expectedPageIds, fastRetries } from './helpers.ts';
 
-const SCOPES = ['read:confluence-user', 'read:space:confluence', 'read:page:confluence'];
+const SCOPES = ['read:confluence-user', 'read:space:confluence', 'read:page:confluence', 'search:confluence'];
 let cloud: SimHandle;
 let dc: SimHandle;
 let gateway: GatewayHandle;

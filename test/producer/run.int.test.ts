@@ -9,6 +9,7 @@ import type { RawPage, RawPageEvent, Run } from '../../schemas/index.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import { captureLogger, expectedPageIds, simEnv } from './helpers.ts';
+import { RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
 import { deleteTopics, readTopic, testKafka, type ReadRecord } from './kafka-read.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -80,9 +81,14 @@ describe('producer run', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(expectedPageIds(sim));
     expect(pages.every((r) => r.key === r.value.page!.id)).toBe(true);
-    const personal = pages.filter((r) => r.value.page!.space.type === 'personal').length;
-    expect(personal).toBeGreaterThan(0);
-    expect(summary.personalPages).toBe(personal);
+    // Each carries the policy's decision; personalPages counts every internal page (personal or restricted).
+    const personal = pages.filter((r) => r.value.page!.space.type === 'personal');
+    expect(personal.length).toBeGreaterThan(0);
+    expect(personal.every((r) => r.value.page!.visibilityReason === 'personal-space')).toBe(true);
+    const internal = pages.filter((r) => r.value.page!.visibility === 'internal').length;
+    expect(internal).toBeGreaterThan(personal.length); // the generated site restricts about 3% of pages
+    expect(pages.every((r) => r.value.page!.visibilityReason !== null)).toBe(true);
+    expect(summary.personalPages).toBe(internal);
     const sample: RawPage = pages[0]!.value.page!;
     expect(sample.url).toMatch(new RegExp(`^${sim.baseUrl}/wiki/spaces/`));
     expect(sample.body.length).toBeGreaterThan(0);
@@ -103,7 +109,7 @@ describe('producer run', () => {
     expect(done).toMatchObject({
       spaces: 6,
       pages: 700,
-      personalPages: personal,
+      personalPages: internal,
       error: null,
       topic: cfg.services.topics.rawPages,
     });
@@ -206,6 +212,7 @@ describe('producer run', () => {
       body: '<p>x</p>',
       url: `https://x/wiki/spaces/${spaceKey}/pages/${id}`,
       fetchedAt: 0,
+      ...RAW_PAGE_DEFAULTS,
     });
     await writer.start();
     await writer.pages([page('1', 'A'), page('2', 'A')]).acknowledged;

@@ -46,11 +46,28 @@ describe('search query', () => {
     expect(JSON.stringify(buildSearchBody({ q: 'x', audience: 'agent' }).query)).not.toContain('visibility');
   });
 
-  it('both audiences run the same multi_match over title (boosted) and text', () => {
-    for (const audience of ['customer', 'agent'] as const)
-      expect(boolOf(audience).must).toEqual([
-        { multi_match: { query: 'reset password', fields: ['title^3', 'text'], type: 'best_fields' } },
+  it('both audiences run the same match over title (boosted), breadcrumbs, text, and the sections', () => {
+    for (const audience of ['customer', 'agent'] as const) {
+      const [must] = boolOf(audience).must as { bool: { should: unknown[]; minimum_should_match: number } }[];
+      expect(must!.bool.minimum_should_match).toBe(1);
+      expect(must!.bool.should).toEqual([
+        {
+          multi_match: {
+            query: 'reset password',
+            fields: ['title^3', 'breadcrumbs', 'text'],
+            type: 'best_fields',
+          },
+        },
+        {
+          nested: {
+            path: 'sections',
+            score_mode: 'max',
+            query: { match: { 'sections.text': 'reset password' } },
+            inner_hits: { size: 1, _source: ['sections.anchor', 'sections.path'] },
+          },
+        },
       ]);
+    }
   });
 
   it('unknown audience throws instead of building a query', () => {
@@ -126,14 +143,37 @@ describe('search results', () => {
         _index: 'i',
         _id: '7',
         _score: 3.5,
-        _source: { pageId: '7', title: 'T', url: 'https://x/7', visibility: 'public' },
+        _source: {
+          pageId: '7',
+          title: 'T',
+          url: 'https://x/7',
+          visibility: 'public',
+          visibilityReason: 'default',
+          spaceName: 'Eng',
+          breadcrumbs: ['Home'],
+          labels: [],
+          author: 'Ana Kim',
+          updatedAt: '2026-01-02T03:04:05.000Z',
+        },
         highlight: { text: ['Reset <em>your</em> password'] },
+        inner_hits: {
+          sections: {
+            hits: { hits: [{ _index: 'i', _id: '7', _source: { anchor: 'T-Reset', path: ['Reset'] } }] },
+          },
+        },
       }),
     ).toEqual({
       pageId: '7',
       title: 'T',
       url: 'https://x/7',
       visibility: 'public',
+      visibilityReason: 'default',
+      spaceName: 'Eng',
+      breadcrumbs: ['Home'],
+      labels: [],
+      author: 'Ana Kim',
+      updatedAt: '2026-01-02T03:04:05.000Z',
+      section: { path: ['Reset'], url: 'https://x/7#T-Reset' },
       score: 3.5,
       snippet: 'Reset your password',
     });

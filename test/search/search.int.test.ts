@@ -233,7 +233,21 @@ describe('GET /search', () => {
     const agent = await get({ q: 'reset password', source, audience: 'agent', size: '3' });
     expect(agent.body.results.map((h) => h.pageId).sort()).toEqual(['i1', 'i2', 'i3']);
     expect(Object.keys(agent.body.results[0]!).sort()).toEqual(
-      ['pageId', 'score', 'snippet', 'title', 'url', 'visibility'].sort(),
+      [
+        'author',
+        'breadcrumbs',
+        'labels',
+        'pageId',
+        'score',
+        'section',
+        'snippet',
+        'spaceName',
+        'title',
+        'updatedAt',
+        'url',
+        'visibility',
+        'visibilityReason',
+      ].sort(),
     );
     const customer = await get({ q: 'salary bands', source, audience: 'customer' });
     expect({ status: customer.status, body: customer.body }).toEqual({
@@ -425,9 +439,9 @@ describe('ops search (CLI)', () => {
     const text = await run('--source', source, '--audience', 'customer', 'reset', 'password');
     expect(text.exitCode).toBe(0);
     expect(text.out).toMatch(
-      /^1\. \[public\] .+ \(score \d+\.\d\d\)\n {3}https:\/\/acme\.atlassian\.net\/\S+\n {3}\S/,
+      /^1\. \[public: default\] .+ \(score \d+\.\d\d\)\n {3}https:\/\/acme\.atlassian\.net\/\S+\n {3}\S/,
     );
-    expect(text.out).not.toContain('[internal]');
+    expect(text.out).not.toContain('[internal');
     const json = await run(
       '--source',
       source,

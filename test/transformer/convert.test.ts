@@ -13,6 +13,31 @@ const macro = (name: string, params: Record<string, string>, body = ''): string 
 const rich = (s: string): string => `<ac:rich-text-body>${s}</ac:rich-text-body>`;
 const plain = (s: string): string => `<ac:plain-text-body><![CDATA[${s}]]></ac:plain-text-body>`;
 
+describe('sections and mentions', () => {
+  it("headings get Confluence's ids, repeated ones numbered, and split the text into sections", () => {
+    const { html, sections } = convert(
+      '<p>Intro.</p><h1>Set up</h1><p>Install it.</p><h2>On Linux</h2><p>apt.</p><h1>Use it</h1><h2>On Linux</h2><p>run.</p>',
+    );
+    // CTX.title is "Test Page": Confluence drops whitespace and hyphens from the title and heading.
+    expect(find(html, 'h1').map((h) => h.attrs.id)).toEqual(['TestPage-Setup', 'TestPage-Useit']);
+    expect(find(html, 'h2').map((h) => h.attrs.id)).toEqual(['TestPage-OnLinux', 'TestPage-OnLinux.1']);
+    expect(sections).toEqual([
+      { anchor: '', path: [], text: 'Intro.' },
+      { anchor: 'TestPage-Setup', path: ['Set up'], text: 'Set up\nInstall it.' },
+      { anchor: 'TestPage-OnLinux', path: ['Set up', 'On Linux'], text: 'On Linux\napt.' },
+      { anchor: 'TestPage-Useit', path: ['Use it'], text: 'Use it' },
+      { anchor: 'TestPage-OnLinux.1', path: ['Use it', 'On Linux'], text: 'On Linux\nrun.' },
+    ]);
+  });
+
+  it('a mention shows the display name the producer resolved, else "@user"', () => {
+    const body =
+      '<p><ac:link><ri:user ri:account-id="712020:aa" /></ac:link> and <ac:link><ri:user ri:account-id="712020:bb" /></ac:link></p>';
+    const { text } = convertPage(body, { ...CTX, users: new Map([['712020:aa', 'Ana Okafor']]) });
+    expect(text).toBe('@Ana Okafor and @user');
+  });
+});
+
 describe('text and structure', () => {
   it('keeps headings and text formatting', () => {
     const { html } = convert(
@@ -136,12 +161,26 @@ describe('macros', () => {
     expect(convert(macro('toc', { maxLevel: '3' }) + macro('children', { all: 'true' })).html).toBe('');
   });
 
-  it('unknown macros keep their rich body, never their parameters or plain bodies', () => {
-    const { html } = convert(
-      macro('acme-widget', { secret: 'p4ss' }, rich('<p>kept</p>')) +
-        macro('mermaid', {}, plain('graph TD; secret-->x')),
-    );
+  it('unknown macros keep their rich body, never their parameters', () => {
+    const { html } = convert(macro('acme-widget', { secret: 'p4ss' }, rich('<p>kept</p>')));
     expect(visible(html)).toBe('kept');
+  });
+
+  it('unknown macros with a plain-text body (diagrams) keep it as preformatted text under their name', () => {
+    const { html, text } = convert(
+      macro('plantuml', { format: 'svg' }, plain('@startuml\nAlice -> Bob: hello <b>\n@enduml')) +
+        macro('mermaid', {}, plain('graph TD; Checkout-->Payment')),
+    );
+    expect(find(html, 'figure').map((f) => f.attrs.class)).toEqual([
+      'macro macro-plantuml',
+      'macro macro-mermaid',
+    ]);
+    expect(find(html, 'figcaption').map((f) => f.text)).toEqual(['plantuml', 'mermaid']);
+    expect(find(html, 'pre')[0]?.text).toBe('@startuml\nAlice -> Bob: hello <b>\n@enduml');
+    expect(find(html, 'b')).toHaveLength(0); // the source is text, never markup
+    expect(text).toContain('Alice -> Bob: hello');
+    expect(text).toContain('Checkout-->Payment');
+    expect(html).not.toContain('svg');
   });
 
   it('the old ac:macro form works too', () => {
@@ -334,6 +373,6 @@ describe('errors', () => {
   });
 
   it('an empty page converts to nothing', () => {
-    expect(convert('')).toEqual({ html: '', text: '' });
+    expect(convert('')).toEqual({ html: '', text: '', sections: [] });
   });
 });

@@ -1,6 +1,6 @@
 // Converts with a default page context and reads the HTML back with parse5, as a browser would.
 import { parseFragment } from 'parse5';
-import { convertPage, type PageContext } from '../../transformer/convert.ts';
+import { convertPage, type Converted, type PageContext } from '../../transformer/convert.ts';
 
 export const CTX: PageContext = {
   baseUrl: 'https://acme.atlassian.net/wiki',
@@ -68,7 +68,7 @@ export function visible(html: string): string {
     .trim();
 }
 
-export function convert(storage: string, ctx: Partial<PageContext> = {}): { html: string; text: string } {
+export function convert(storage: string, ctx: Partial<PageContext> = {}): Converted {
   return convertPage(storage, { ...CTX, ...ctx });
 }
 

@@ -3,6 +3,7 @@
 import { CompressionTypes, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
 import type { Codec } from '../../lib/registry.ts';
 import type { RawPage, RawPageEvent, RunMarker, RunMarkerKind, Space } from '../../schemas/index.ts';
+import { RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
 
 export const ENG: Space = { id: '1', key: 'ENG', name: 'Engineering', type: 'global', status: 'current' };
 
@@ -18,6 +19,7 @@ export function rawPage(id: string, body: string, space: Space = ENG, over: Part
     body,
     url: `https://acme.atlassian.net/wiki/spaces/${encodeURIComponent(space.key)}/pages/${id}/Page+${id}`,
     fetchedAt: Date.now(),
+    ...RAW_PAGE_DEFAULTS,
     ...over,
   };
 }

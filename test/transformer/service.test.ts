@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawPage, RawPageEvent, RunMarker } from '../../schemas/index.ts';
 import { transformEvent, wikiBaseOf } from '../../transformer/pipeline.ts';
+import { RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
 
 const NOW = 1_750_000_000_000;
 
@@ -17,6 +18,7 @@ function rawPage(over: Partial<RawPage> = {}): RawPage {
     body: '<p>See <ac:link><ri:page ri:content-title="Roadmap" /></ac:link>.</p>',
     url: 'https://acme.atlassian.net/wiki/spaces/ENG/pages/42/Release+notes',
     fetchedAt: NOW - 1000,
+    ...RAW_PAGE_DEFAULTS,
     ...over,
   };
 }

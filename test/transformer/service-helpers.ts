@@ -88,6 +88,7 @@ export interface Read<T> {
   offset: number;
   key: string | null;
   value: T;
+  headers: Record<string, string>;
 }
 
 /** Reads `topic` from the beginning until `enough(records)` holds; records in per-partition order. */
@@ -120,6 +121,7 @@ export async function readUntil<T>(
                 offset: Number(m.offset),
                 key: m.key?.toString() ?? null,
                 value: await decode(m.value!),
+                headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)])),
               });
             }
             if (enough(records)) {

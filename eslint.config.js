@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.stack/**'] },
+  { ignores: ['node_modules/**', '.stack/**', '.ci-venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -77,7 +77,7 @@ const explainers: { [C in InfraCode]: (err: never) => Omit<Explained, 'message'>
       : err.status === 403
         ? {
             exitCode: ExitCode.auth,
-            hint: 'Give the API key or user the privileges listed in docs/deployment.md#elasticsearch-privileges (indices under INDEX_PREFIX, index templates).',
+            hint: 'Give the API key or user the privileges listed in docs/production.md#elasticsearch-privileges (indices under INDEX_PREFIX, index templates).',
           }
         : err.retriable
           ? {

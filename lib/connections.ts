@@ -72,7 +72,7 @@ export interface ElasticsearchAccess {
 const fail = (lines: string[]): never => {
   throw new ConfigError(
     `Configuration is not valid:\n${lines.map((l) => `  ${l}`).join('\n')}`,
-    'Set the variables above in the environment (see docs/deployment.md#connecting-to-secured-clusters).',
+    'Set the variables above in the environment (see docs/production.md#connecting-to-secured-clusters).',
   );
 };
 

@@ -55,7 +55,7 @@ async function call(method, path, body, token = session.token()) {
     dispatchEvent(new Event('cks:session'));
   }
   if (!res.ok) {
-    const message = data?.message ?? data?.error ?? `The service answered ${res.status} ${res.statusText}.`;
+    const message = data?.error ?? data?.message ?? `The service answered ${res.status} ${res.statusText}.`;
     throw new ApiError(res.status, message, data?.hint ?? null);
   }
   return data;
@@ -106,7 +106,7 @@ export const api = {
   rollback: (id) => call('POST', `/sources/${enc(id)}/rollback`, {}),
   /** @param {string} id */
   listSpaces: (id) => call('GET', `/sources/${enc(id)}/spaces`),
-  /** @param {string} id @param {{ q?: string, cursor?: string }} params */
+  /** @param {string} id @param {{ q?: string, from?: number, size?: number }} params */
   listPages: (id, params) => call('GET', `/sources/${enc(id)}/pages${query(params)}`),
   /** @param {string} id @param {string} q @param {'customer' | 'agent'} audience */
   search: (id, q, audience) => call('GET', `/sources/${enc(id)}/search${query({ q, audience })}`),

@@ -4,9 +4,9 @@
 import { h, replace, svg } from '../dom.js';
 import { count, duration, iso, relative } from '../format.js';
 
-/** @typedef {import('./state.js').RunSummary} RunSummary */
+/** @typedef {import('./state.js').RunRow} RunRow */
 
-/** Milliseconds a run took, producer start to its end (or to the flip when that is all we know). @param {RunSummary} r */
+/** Milliseconds a run took, producer start to its end (or to the flip when that is all we know). @param {RunRow} r */
 export function runDuration(r) {
   const start = toMs(r.startedAt);
   const end = toMs(r.endedAt) ?? toMs(r.flippedAt);
@@ -22,7 +22,7 @@ function toMs(v) {
 
 /** @param {HTMLElement} root @param {import('./state.js').Source} s @param {() => void} _changed */
 export function renderRuns(root, s, _changed) {
-  const runs = (s.lastRuns ?? []).slice(0, 20);
+  const runs = (s.runs ?? []).slice(0, 20);
   replace(
     root,
     h('h2', { id: 'runs-title' }, 'Runs'),
@@ -35,11 +35,11 @@ const W = 600;
 const H = 160;
 const PAD = { left: 40, right: 40, top: 10, bottom: 20 };
 
-/** @param {RunSummary[]} runs oldest first */
+/** @param {RunRow[]} runs oldest first */
 function chart(runs) {
   const pagesMax = Math.max(
     1,
-    ...runs.map((r) => (r.publicPages ?? 0) + (r.internalPages ?? 0) || (r.docs ?? 0)),
+    ...runs.map((r) => (r.pages ? r.pages.public + r.pages.internal : (r.docs ?? 0))),
   );
   const durMax = Math.max(1, ...runs.map((r) => runDuration(r) ?? 0));
   const slot = (W - PAD.left - PAD.right) / runs.length;
@@ -48,15 +48,24 @@ function chart(runs) {
     PAD.top + (H - PAD.top - PAD.bottom) * (1 - v / max);
   const x = (/** @type {number} */ i) => PAD.left + slot * i + slot / 2;
   const bars = runs.flatMap((r, i) => {
-    const pub = r.publicPages ?? (r.internalPages === undefined ? (r.docs ?? 0) : 0);
-    const int = r.internalPages ?? 0;
-    const tip = `${r.runId}: ${r.status}, ${count(pub)} public, ${count(int)} internal, ${duration(runDuration(r))}, ${count(r.failures ?? 0)} failed pages`;
+    // Runs whose index was already removed know their total only: one grey bar.
+    const split = r.pages ?? null;
+    const pub = split ? split.public : (r.docs ?? 0);
+    const int = split ? split.internal : 0;
+    const pages = split ? `${count(pub)} public, ${count(int)} internal` : `${count(r.docs ?? null)} pages`;
+    const tip = `${r.runId}: ${r.status}, ${pages}, took ${duration(runDuration(r))}, ${count(r.failures ?? 0)} failed pages`;
     const base = y(0, pagesMax);
     const top = y(pub, pagesMax);
     const out = [
       svg(
         'rect',
-        { class: 'bar-public', x: x(i) - barW / 2, y: top, width: barW, height: base - top },
+        {
+          class: split ? 'bar-public' : 'bar-total',
+          x: x(i) - barW / 2,
+          y: top,
+          width: barW,
+          height: base - top,
+        },
         svg('title', {}, document.createTextNode(tip)),
       ),
       svg('rect', {
@@ -107,7 +116,7 @@ function chart(runs) {
   );
 }
 
-/** @param {RunSummary[]} runs newest first */
+/** @param {RunRow[]} runs newest first */
 function table(runs) {
   return h(
     'div',

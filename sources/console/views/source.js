@@ -7,7 +7,7 @@ import { scheduleText } from '../format.js';
 import { poll } from '../poll.js';
 import { renderRuns } from './runs.js';
 import { renderSettings } from './settings.js';
-import { badge, stateDetails, stateOf } from './state.js';
+import { badge, nameOf, stateDetails, stateOf } from './state.js';
 import { leaveNotice } from './sources.js';
 
 /** @param {HTMLElement} main @param {string[]} params */
@@ -46,7 +46,7 @@ export function renderSource(main, [id]) {
       return;
     }
     const state = stateOf(s);
-    replace(heading, s.domain ?? s.baseUrl ?? s.id, ' ', badge(state));
+    replace(heading, nameOf(s), ' ', badge(state));
     replace(
       summary,
       stateDetails(s, refresh),
@@ -106,11 +106,11 @@ export function renderSource(main, [id]) {
             () => api.pause(sourceId),
             () => 'Paused: no pull starts until you resume.',
           ),
-      s.pages
+      s.live
         ? button(
             'Roll back',
             () => api.rollback(sourceId),
-            (r) => `Rolled back to run ${r?.runId ?? 'before'}.`,
+            (r) => `Rolled back: run ${r.to.runId} is live again (run ${r.from.runId} is kept).`,
           )
         : null,
       h('button', { type: 'button', class: 'danger', onclick: () => confirmDelete(s) }, 'Delete source'),
@@ -119,7 +119,7 @@ export function renderSource(main, [id]) {
 
   /** @param {import('./state.js').Source} s */
   const confirmDelete = (s) => {
-    const name = s.domain ?? s.baseUrl ?? s.id;
+    const name = nameOf(s);
     const dialog = h(
       'dialog',
       { 'aria-labelledby': 'delete-title', 'aria-describedby': 'delete-what' },
@@ -135,7 +135,7 @@ export function renderSource(main, [id]) {
           h(
             'li',
             {},
-            `the pages the AI sees for it (${s.pages ? `${s.pages.public} public, ${s.pages.internal} internal` : 'none live'}): its search alias and every index version;`,
+            `the pages the AI sees for it (${s.live ? `${s.live.pages.public} public, ${s.live.pages.internal} internal` : 'none live'}): its search alias and every index version;`,
           ),
           h('li', {}, 'the stored email and API token.'),
         ),
@@ -166,12 +166,9 @@ export function renderSource(main, [id]) {
   return poll(refresh, 2000);
 }
 
-/** What the service said it removed. @param {any} removed */
-function describeRemoved(removed) {
-  const r = removed?.removed ?? removed ?? {};
-  const parts = [];
-  if (r.alias) parts.push(`alias ${r.alias}`);
-  if (Array.isArray(r.indices)) parts.push(`${r.indices.length} index version(s)`);
+/** What the service said it removed. @param {{ alias: string, indices: string[], token: boolean }} r */
+function describeRemoved(r) {
+  const parts = [`the alias ${r.alias}`, `${r.indices.length} index version(s)`];
   if (r.token) parts.push('the stored token');
-  return parts.length ? `Removed ${parts.join(', ')}.` : '';
+  return `Removed ${parts.join(', ')}.`;
 }

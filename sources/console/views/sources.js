@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { errorBox, h, replace } from '../dom.js';
 import { scheduleText } from '../format.js';
 import { poll } from '../poll.js';
-import { badge, stateDetails, stateOf } from './state.js';
+import { badge, nameOf, stateDetails, stateOf } from './state.js';
 
 /** A message another view left for the list (e.g. what a delete removed). */
 let notice = '';
@@ -32,7 +32,8 @@ export function renderSources(main) {
   );
   const refresh = async () => {
     try {
-      const { sources } = await api.listSources();
+      /** @type {import('./state.js').Source[]} */
+      const sources = await api.listSources();
       list.setAttribute('aria-busy', 'false');
       if (!sources.length) {
         replace(
@@ -49,7 +50,7 @@ export function renderSources(main) {
       }
       replace(
         list,
-        sources.map((/** @type {import('./state.js').Source} */ s) => card(s, refresh)),
+        sources.map((s) => card(s, refresh)),
       );
     } catch (err) {
       replace(list, h('li', {}, errorBox(/** @type {any} */ (err))));
@@ -67,7 +68,7 @@ function card(s, changed) {
     h(
       'div',
       { class: 'title-row' },
-      h('h2', {}, h('a', { href: `#/sources/${encodeURIComponent(s.id)}` }, s.domain ?? s.baseUrl ?? s.id)),
+      h('h2', {}, h('a', { href: `#/sources/${encodeURIComponent(s.id)}` }, nameOf(s))),
       badge(state),
     ),
     stateDetails(s, changed),

@@ -7,29 +7,41 @@ import { errorBox, h } from '../dom.js';
 import { count, duration, iso, relative } from '../format.js';
 
 /**
- * @typedef {{ runId: string, spacesDone?: number, spacesTotal?: number, pages?: number,
- *   pagesPerSecond?: number, etaSeconds?: number | null, retries?: number, rateLimited?: number,
- *   startedAt?: number | string }} LiveRun
- * @typedef {{ runId: string, status: string, reason?: string | null, hint?: string | null,
- *   docs?: number | null, liveDocs?: number | null, publicPages?: number | null, internalPages?: number | null,
- *   startedAt?: number | string | null, endedAt?: number | string | null, flippedAt?: number | string | null,
- *   failures?: number | null }} RunSummary
- * @typedef {{ id: string, domain?: string, baseUrl?: string, email?: string,
- *   schedule?: { every?: string, paused?: boolean },
- *   scope?: { include: string[], exclude: string[], archived: boolean },
- *   pages?: { public: number, internal: number } | null, liveSince?: number | string | null,
- *   liveRun?: LiveRun | null, lastRuns?: RunSummary[], error?: { message: string, hint?: string | null } | null }} Source
+ * The shapes of the sources API (its OpenAPI document at /api/openapi.json is the reference).
+ * @typedef {{ runId: string | null, startedAt: number, spacesDone: number, spacesTotal: number, pages: number,
+ *   pagesPerSecond: number, etaSeconds: number | null, requests: number, retries: number, rateLimited: number }} RunningPull
+ * @typedef {{ runId: string | null, status: 'SUCCEEDED' | 'FAILED' | 'NOT_STARTED', startedAt: number,
+ *   endedAt: number, pages: number, error: string | null, hint: string | null }} LastPull
+ * @typedef {{ runId: string, status: string, reason: string | null, live: boolean, docs?: number | null,
+ *   liveDocs?: number | null, failures?: number | null, startedAt?: number | null, endedAt?: number | null,
+ *   flippedAt?: number | null, pages?: { public: number, internal: number } | null }} RunRow
+ * @typedef {{ runId: string | null, index: string, pages: { public: number, internal: number, total: number },
+ *   wentLiveAt: number | null }} LiveIndex
+ * @typedef {{ id: string, domain: string | null, baseUrl: string | null, siteUrl: string, email: string,
+ *   schedule: { every: string, paused: boolean }, scope: { include: string[], exclude: string[], archived: boolean },
+ *   status: { running: RunningPull | null, lastRun: LastPull | null, nextRunAt: number | null },
+ *   live?: LiveIndex | null, runs?: RunRow[], latestRun?: RunRow | null }} Source
  */
 
 /** What the source is doing, from what the API reported. Pure. @param {Source} s */
 export function stateOf(s) {
-  if (s.liveRun) return 'pulling';
-  const last = s.lastRuns?.[0];
-  if (last?.status === 'held') return 'held';
-  if (last?.status === 'failed' || s.error) return 'failed';
-  if (s.schedule?.paused) return 'paused';
-  if (s.pages) return 'live';
+  if (s.status.running) return 'pulling';
+  const latest = newestRun(s);
+  if (latest?.status === 'held') return 'held';
+  if (s.status.lastRun?.status === 'FAILED' || latest?.status === 'failed') return 'failed';
+  if (s.schedule.paused) return 'paused';
+  if (s.live) return 'live';
   return 'new';
+}
+
+/** The newest run: the list has it as latestRun, a source's own page as the first of its runs. @param {Source} s */
+function newestRun(s) {
+  return s.runs?.[0] ?? s.latestRun ?? null;
+}
+
+/** The name a person knows the source by. @param {Source} s */
+export function nameOf(s) {
+  return s.domain ?? s.baseUrl ?? s.id;
 }
 
 /** @param {string} state */
@@ -43,30 +55,24 @@ export function badge(state) {
  */
 export function stateDetails(s, changed) {
   const state = stateOf(s);
-  const live = s.pages
+  const live = s.live
     ? h(
         'p',
         { class: 'counts' },
-        h('span', {}, `${count(s.pages.public)} public`),
+        h('span', {}, `${count(s.live.pages.public)} public`),
         ' · ',
-        h('span', {}, `${count(s.pages.internal)} internal`),
+        h('span', {}, `${count(s.live.pages.internal)} internal`),
         ' · live since ',
-        h('time', { datetime: iso(s.liveSince) }, relative(s.liveSince)),
+        h('time', { datetime: iso(s.live.wentLiveAt) }, relative(s.live.wentLiveAt)),
       )
     : null;
   switch (state) {
     case 'pulling':
-      return h('div', {}, progress(/** @type {LiveRun} */ (s.liveRun)), live);
+      return h('div', {}, progress(/** @type {RunningPull} */ (s.status.running)), live);
     case 'held':
-      return h('div', {}, held(s, /** @type {RunSummary} */ (s.lastRuns?.[0]), changed), live);
-    case 'failed': {
-      const last = s.lastRuns?.[0];
-      const err = s.error ?? {
-        message: last?.reason ?? 'The last run failed.',
-        hint: last?.hint ?? 'Open the source, check its credentials and scope, then Run now.',
-      };
-      return h('div', {}, errorBox(err), live);
-    }
+      return h('div', {}, held(s, /** @type {RunRow} */ (newestRun(s)), changed), live);
+    case 'failed':
+      return h('div', {}, errorBox(failure(s)), live);
     case 'new':
       return h('p', {}, 'Waiting for its first pull.');
     default:
@@ -74,7 +80,23 @@ export function stateDetails(s, changed) {
   }
 }
 
-/** @param {LiveRun} run */
+/** What went wrong last, and what to do about it. @param {Source} s */
+function failure(s) {
+  const pull = s.status.lastRun;
+  if (pull?.status === 'FAILED')
+    return {
+      message: `The last pull failed: ${pull.error ?? 'no reason given'}`,
+      hint:
+        pull.hint ??
+        'Check the credentials and the scope below, then Run now. The live pages stay as they were.',
+    };
+  return {
+    message: `The last run did not go live: ${newestRun(s)?.reason ?? 'no reason given'}`,
+    hint: 'The live pages stay as they were. Run now to try again; the runs below say what each run did.',
+  };
+}
+
+/** @param {RunningPull} run */
 function progress(run) {
   const total = run.spacesTotal ?? 0;
   const done = run.spacesDone ?? 0;
@@ -95,7 +117,7 @@ function progress(run) {
   );
 }
 
-/** @param {Source} s @param {RunSummary} run @param {() => void} changed */
+/** @param {Source} s @param {RunRow} run @param {() => void} changed */
 function held(s, run, changed) {
   const status = h('div', { 'aria-live': 'polite' });
   const button = h(

@@ -6,9 +6,9 @@ import { errorBox, externalLink, h, replace } from '../dom.js';
 import { count, iso, relative } from '../format.js';
 
 /**
- * @typedef {{ id: string, title: string, spaceKey: string, spaceName?: string, visibility: 'public' | 'internal',
- *   url: string, updatedAt?: string | number | null }} PageRow
- * @typedef {{ id: string, title: string, url: string, visibility: string, snippet?: string }} Hit
+ * @typedef {{ pageId: string, title: string, spaceKey: string, spaceName: string, visibility: 'public' | 'internal',
+ *   url: string, updatedAt: string | null }} PageRow
+ * @typedef {{ pageId: string, title: string, url: string, visibility: string, snippet?: string }} Hit
  */
 
 /** @param {string} visibility */
@@ -28,23 +28,19 @@ export function renderVerify(main, [id]) {
   const ask = h('input', { id: 'ask-q', type: 'search', name: 'q', required: true });
   const answers = h('div', { class: 'answers', 'aria-live': 'polite' });
 
-  /** @type {string | undefined} */
-  let cursor;
   /** @type {PageRow[]} */
   let shown = [];
   const load = async (/** @type {boolean} */ more) => {
-    if (!more) {
-      cursor = undefined;
-      shown = [];
-    }
+    if (!more) shown = [];
     try {
-      const r = await api.listPages(sourceId, { q: filter.value.trim(), cursor });
+      const r = await api.listPages(sourceId, { q: filter.value.trim(), from: shown.length, size: 50 });
       shown = shown.concat(r.pages);
-      cursor = r.next ?? undefined;
       replace(
         pages,
         pageTable(shown, r.total),
-        cursor ? h('button', { type: 'button', onclick: () => load(true) }, 'More pages') : null,
+        shown.length < r.total && r.pages.length
+          ? h('button', { type: 'button', onclick: () => load(true) }, 'More pages')
+          : null,
       );
     } catch (err) {
       replace(pages, errorBox(/** @type {any} */ (err)));
@@ -140,7 +136,7 @@ function pageTable(rows, total) {
         rows.map((p) =>
           h(
             'tr',
-            { 'data-page': p.id },
+            { 'data-page': p.pageId },
             h('td', {}, externalLink(p.url, p.title)),
             h('td', {}, p.spaceName ? `${p.spaceName} ` : '', h('span', { class: 'muted' }, p.spaceKey)),
             h('td', {}, visibilityBadge(p.visibility)),

@@ -10,7 +10,9 @@ import { direct } from '../indexer/retry.ts';
 import { aliasName } from '../indexer/template.ts';
 import type { CheckResult } from '../producer/check.ts';
 import type { ProducerTuning } from '../producer/config.ts';
-import { checkSite } from './pull.ts';
+import { listSpaces } from '../producer/spaces.ts';
+import type { Space } from '../schemas/index.ts';
+import { checkSite, recordConfig } from './pull.ts';
 import {
   idOf,
   RECORD_VERSION,
@@ -158,6 +160,16 @@ export function createAdmin(d: AdminDeps) {
       const record = { ...old, schedule: { ...old.schedule, paused }, updatedAt: now() };
       await d.sources.put(id, record);
       return record;
+    },
+
+    /** The site's spaces, listed with the source's stored credentials. */
+    async spaces(id: string): Promise<Space[]> {
+      try {
+        return await listSpaces(recordConfig(d.tuning, d.key, find(id)), d.log.child({ sourceId: id }));
+      } catch (err) {
+        if (err instanceof UserError) throw new SourceRequestError(422, err.message, err.hint);
+        throw err;
+      }
     },
 
     /** Asks the source's owner (whichever instance) for a pull now; one already running is not doubled. */

@@ -63,6 +63,11 @@ export const runRow = z
     deletedAt: when,
     live: z.boolean().describe('The alias points at this run now'),
     flipMs: z.number().nullable().optional(),
+    pages: z
+      .object({ public: z.number(), internal: z.number(), total: z.number() })
+      .nullable()
+      .optional()
+      .describe("The run's pages by visibility, while its index is kept"),
   })
   .describe('A run as the indexer recorded it');
 
@@ -82,7 +87,40 @@ export const sourceDetail = sourceView.extend({
   runs: z.array(runRow),
 });
 
-export const sourceSummary = sourceView.extend({ status: statusView });
+export const sourceSummary = sourceView.extend({
+  status: statusView,
+  live: liveIndex,
+  latestRun: runRow.nullable().describe('The newest run the indexer recorded (held, failed, live...)'),
+});
+
+export const spacesAnswer = z.object({
+  spaces: z.array(
+    z.object({ id: z.string(), key: z.string(), name: z.string(), type: z.string(), status: z.string() }),
+  ),
+});
+
+export const searchQuery = z.object({
+  q: z.string().min(1).max(1000).describe('The question or keywords'),
+  audience: z.enum(['customer', 'agent']).describe('customer: public pages only; agent: internal and public'),
+  size: z.coerce.number().int().min(1).max(50).default(10),
+});
+
+export const searchAnswer = z.object({
+  source: z.string(),
+  alias: z.string(),
+  audience: z.enum(['customer', 'agent']),
+  q: z.string(),
+  results: z.array(
+    z.object({
+      pageId: z.string(),
+      title: z.string(),
+      url: z.string(),
+      visibility: z.enum(['public', 'internal']),
+      score: z.number(),
+      snippet: z.string(),
+    }),
+  ),
+});
 
 export const created = sourceView.extend({
   check: z.object({

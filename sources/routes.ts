@@ -10,6 +10,7 @@ import type { Codecs } from '../lib/registry.ts';
 import { listRuns, release, rollback } from '../ops/runs.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { tracePage } from '../ops/trace.ts';
+import { search } from '../search/query.ts';
 import { SourceRequestError, type Admin } from './admin.ts';
 import * as s from './api-schemas.ts';
 import type { SourcesConfig } from './config.ts';
@@ -18,6 +19,7 @@ import { staleAfter } from './scheduler.ts';
 import type { SourceStatus } from './status.ts';
 import type { TopicView } from './topic-view.ts';
 import { listPages, sourceDetail, statusView } from './views.ts';
+import { glanceAt } from './glance.ts';
 
 export interface RouteDeps {
   cfg: SourcesConfig;
@@ -69,10 +71,20 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
       summary: 'Every source, with its status',
       response: { 200: z.array(s.sourceSummary), ...errors },
     },
-    handler: async () =>
-      [...d.sources.values()]
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((r) => ({ ...viewOf(r), status: statusView(r, d.status.get(r.id), viewOpts()) })),
+    handler: async () => {
+      const records = [...d.sources.values()].sort((a, b) => a.id.localeCompare(b.id));
+      const glance = await glanceAt(
+        d.es,
+        cfg.indexer,
+        records.map((r) => r.id),
+      );
+      return records.map((r) => ({
+        ...viewOf(r),
+        status: statusView(r, d.status.get(r.id), viewOpts()),
+        live: glance.get(r.id)?.live ?? null,
+        latestRun: glance.get(r.id)?.latestRun ?? null,
+      }));
+    },
   });
 
   api.get('/api/sources/:id', {
@@ -210,6 +222,31 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
       admin.find(req.params.id);
       const found = await listPages(d.es, cfg.indexer, req.params.id, req.query);
       return { ...found, from: req.query.from, size: req.query.size };
+    },
+  });
+
+  api.get('/api/sources/:id/spaces', {
+    schema: {
+      tags,
+      summary: "The site's spaces as the source's credentials see them (to pick a scope from)",
+      params: s.sourceParams,
+      response: { 200: s.spacesAnswer, ...errors },
+    },
+    handler: async (req) => ({ spaces: await admin.spaces(req.params.id) }),
+  });
+
+  api.get('/api/sources/:id/search', {
+    schema: {
+      tags: ['pages'],
+      summary:
+        'What the AI would find: a search of the live alias as a customer-facing or agent-facing query',
+      params: s.sourceParams,
+      querystring: s.searchQuery,
+      response: { 200: s.searchAnswer, ...errors },
+    },
+    handler: async (req) => {
+      admin.find(req.params.id);
+      return search(d.es, cfg.indexer.services.indexPrefix, { source: req.params.id, ...req.query });
     },
   });
 

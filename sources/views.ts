@@ -9,6 +9,7 @@ import { listRuns, type RunRow } from '../ops/runs.ts';
 import { direct } from '../indexer/retry.ts';
 import { aliasName, type PageDocument } from '../indexer/template.ts';
 import type { Visibility } from '../schemas/index.ts';
+import { pagesByIndex } from './glance.ts';
 import { viewOf, type SourceRecord } from './record.ts';
 import { dueAt, scheduleInputOf } from './schedule.ts';
 import type { SourceStatus } from './status.ts';
@@ -79,11 +80,16 @@ export async function sourceDetail(
   opts: { now: number; staleMs: number; maxJitterMs: number; runs?: number },
 ) {
   const runs = await listRuns(es, cfg, { sourceId: record.id, limit: opts.runs ?? 10 });
+  const pages = await pagesByIndex(
+    es,
+    cfg.services.indexPrefix,
+    runs.filter((r) => !r.deletedAt).map((r) => r.index),
+  );
   return {
     ...viewOf(record),
     status: statusView(record, status, opts),
     live: await liveIndex(es, cfg, record.id, runs),
-    runs,
+    runs: runs.map((r) => ({ ...r, pages: pages.get(r.index) ?? null })),
   };
 }
 

@@ -91,6 +91,18 @@ export const screenshotDir =
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(screenshotDir, { recursive: true });
   const path = join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true, animations: 'disabled' });
+  // The whole page, cut at a readable height (a list of a hundred pages need not be all in the picture).
+  const height = await page.evaluate(
+    () =>
+      (globalThis as unknown as { document: { documentElement: { scrollHeight: number } } }).document
+        .documentElement.scrollHeight,
+  );
+  const { width } = page.viewportSize() ?? viewports.desktop;
+  await page.screenshot({
+    path,
+    fullPage: true,
+    clip: { x: 0, y: 0, width, height: Math.min(height, 2400) },
+    animations: 'disabled',
+  });
   return path;
 }

@@ -10,19 +10,24 @@ import { aliasName } from '../../indexer/template.ts';
 import { eventually } from '../indexer/fixtures.ts';
 import { expectedPageIds } from '../producer/helpers.ts';
 import { launchBrowser, openConsole, screenshot, seriousViolations, type ViewportName } from './browser.ts';
-import { startProduct, type Product } from './product.ts';
+import { ADMIN_TOKEN, cleanUpSources, sourcesEnv, startPipeline, type Pipeline } from '../sources/helpers.ts';
 
-let product: Product;
+let env: Record<string, string>;
+let product: Pipeline;
+let consoleUrl: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  product = await startProduct('console');
+  env = sourcesEnv('console');
+  product = await startPipeline(env);
+  consoleUrl = `${product.sources.url}/console/`;
   browser = await launchBrowser();
 });
 
 afterAll(async () => {
   await browser?.close();
   await product?.stop();
+  if (env) await cleanUpSources(env);
 });
 
 /** Fails with axe's own words when a view has a serious or critical accessibility problem. */
@@ -31,12 +36,7 @@ async function expectAccessible(page: Page, view: string) {
   expect(found, `${view}: ${JSON.stringify(found, null, 1)}`).toEqual([]);
 }
 
-async function api(path: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${product.apiUrl}${path}`, {
-    headers: { authorization: `Bearer ${product.adminToken}` },
-  });
-  return { status: res.status, body: await res.json() };
-}
+const api = (path: string) => product.api('GET', `/api${path}`);
 
 /** The API's view of the live run, through the same token the console uses. */
 let liveRunId: () => Promise<string | null>;
@@ -97,13 +97,13 @@ describe.each(['desktop', 'phone'] as ViewportName[])('the console at %s width',
   });
 
   it('signs in with the admin token, and refuses a wrong one', async () => {
-    await page.goto(product.consoleUrl);
+    await page.goto(consoleUrl);
     await page.getByLabel('Admin token').fill('not-the-admin-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('not the one the service uses');
     await expectAccessible(page, 'sign-in with an error');
     if (viewport === 'desktop') await shots('sign-in');
-    await page.getByLabel('Admin token').fill(product.adminToken);
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Data sources' }).waitFor();
     await expectAccessible(page, 'sources list');
@@ -171,7 +171,8 @@ describe.each(['desktop', 'phone'] as ViewportName[])('the console at %s width',
     await page.getByLabel('A question or keywords').fill(personalTitle);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     const answers = page.locator('.answers');
-    await expect.poll(() => answers.locator('[data-audience=agent]').textContent()).toContain(personalTitle);
+    await expect.poll(() => answers.textContent()).toContain('Agent-facing');
+    expect(await answers.locator('[data-audience=agent]').textContent()).toContain(personalTitle);
     expect(await page.locator('[data-audience=customer] .vis-internal').count()).toBe(0);
     await expectAccessible(page, 'verify');
     await shots('verify');
@@ -233,11 +234,9 @@ describe.each(['desktop', 'phone'] as ViewportName[])('the console at %s width',
       .toMatch(/Deleted .*Removed the alias/);
     expect(await page.locator(`li[data-source="${sourceId}"]`).count()).toBe(0);
     expect((await api(`/sources/${sourceId}`)).status).toBe(404);
-    const es = createElasticsearch(servicesConfig(product.env));
+    const es = createElasticsearch(servicesConfig(env));
     try {
-      expect(await es.indices.existsAlias({ name: aliasName(product.env.INDEX_PREFIX!, sourceId) })).toBe(
-        false,
-      );
+      expect(await es.indices.existsAlias({ name: aliasName(env.INDEX_PREFIX!, sourceId) })).toBe(false);
     } finally {
       await es.close();
     }

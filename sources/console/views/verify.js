@@ -94,8 +94,8 @@ export function renderVerify(main, [id]) {
             ]);
             replace(
               answers,
-              hits('Customer-facing (public pages only)', 'customer', customer.hits),
-              hits('Agent-facing (internal and public)', 'agent', agent.hits),
+              hits('Customer-facing (public pages only)', 'customer', customer.results),
+              hits('Agent-facing (internal and public)', 'agent', agent.results),
             );
           } catch (err) {
             replace(answers, errorBox(/** @type {any} */ (err)));

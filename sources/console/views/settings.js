@@ -13,7 +13,7 @@ const everyChoices = [
   ['1d', 'every day'],
 ];
 
-/** @param {HTMLElement} root @param {import('./state.js').Source} s @param {() => void} changed */
+/** @param {HTMLElement} root @param {import('./state.js').Source} s @param {(saved: import('./state.js').Source) => void} changed */
 export function renderSettings(root, s, changed) {
   replace(root, schedule(s, changed), scope(s, changed), credentials(s, changed));
 }
@@ -21,7 +21,7 @@ export function renderSettings(root, s, changed) {
 /**
  * A form that PATCHes what `read` returns and reports inline.
  * @param {string} id @param {string} title @param {(Node | null)[]} body @param {(form: HTMLFormElement) => Record<string, unknown>} read
- * @param {string} sourceId @param {() => void} changed
+ * @param {string} sourceId @param {(saved: import('./state.js').Source) => void} changed
  */
 function settingsForm(id, title, body, read, sourceId, changed) {
   const status = h('div', { 'aria-live': 'polite' });
@@ -39,9 +39,9 @@ function settingsForm(id, title, body, read, sourceId, changed) {
     button.disabled = true;
     replace(status, h('p', {}, 'Saving…'));
     try {
-      await api.updateSource(sourceId, read(form));
+      const saved = await api.updateSource(sourceId, read(form));
       replace(status, h('p', { class: 'notice', role: 'status' }, 'Saved.'));
-      changed();
+      changed(saved);
     } catch (err) {
       replace(status, errorBox(/** @type {any} */ (err)));
     } finally {
@@ -51,7 +51,7 @@ function settingsForm(id, title, body, read, sourceId, changed) {
   return form;
 }
 
-/** @param {import('./state.js').Source} s @param {() => void} changed */
+/** @param {import('./state.js').Source} s @param {(saved: import('./state.js').Source) => void} changed */
 function schedule(s, changed) {
   const current = s.schedule?.every ?? '4h';
   const select = h(
@@ -82,7 +82,7 @@ function schedule(s, changed) {
   );
 }
 
-/** @param {import('./state.js').Source} s @param {() => void} changed */
+/** @param {import('./state.js').Source} s @param {(saved: import('./state.js').Source) => void} changed */
 function scope(s, changed) {
   const current = s.scope ?? { include: [], exclude: [], archived: true };
   const mode = current.include.length ? 'include' : current.exclude.length ? 'exclude' : 'all';
@@ -170,7 +170,7 @@ function scope(s, changed) {
   );
 }
 
-/** @param {import('./state.js').Source} s @param {() => void} changed */
+/** @param {import('./state.js').Source} s @param {(saved: import('./state.js').Source) => void} changed */
 function credentials(s, changed) {
   const email = h('input', {
     id: 'cred-email',

@@ -55,10 +55,14 @@ export function renderSource(main, [id]) {
     drawActions(s);
     renderRuns(runs, s, refresh);
     // The forms are drawn again only when the stored settings change, never under the user's typing.
-    const key = JSON.stringify([s.schedule, s.scope, s.email]);
+    const key = settingsKey(s);
     if (key !== drawnSettings) {
       drawnSettings = key;
-      renderSettings(settings, s, refresh);
+      // What a form just saved is what it shows: no redraw (its "Saved." stays), only a fresh state.
+      renderSettings(settings, s, (saved) => {
+        drawnSettings = settingsKey(saved);
+        void refresh();
+      });
     }
   };
 
@@ -165,6 +169,9 @@ export function renderSource(main, [id]) {
 
   return poll(refresh, 2000);
 }
+
+/** What the settings forms show of a source. @param {import('./state.js').Source} s */
+const settingsKey = (s) => JSON.stringify([s.schedule, s.scope, s.email]);
 
 /** What the service said it removed. @param {{ alias: string, indices: string[], token: boolean }} r */
 function describeRemoved(r) {

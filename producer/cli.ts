@@ -9,6 +9,7 @@ import { createKafka, kafkaReadiness } from '../lib/kafka.ts';
 import { startService } from '../lib/service.ts';
 import { checkAccess, SPACES_LISTED } from './check.ts';
 import { parseEvery, producerConfig, type ProducerConfig } from './config.ts';
+import { formatPreview, previewSite } from './preview.ts';
 import { runPull, type RunSummary } from './run.ts';
 import { nextSlot } from './schedule.ts';
 
@@ -167,6 +168,20 @@ export function registerProducer(program: Command): void {
               ? `pages readable in space ${r.pagesReadableIn}\n`
               : 'no pages in the first spaces\n'),
         );
+      }),
+    );
+  producer
+    .command('preview')
+    .description(
+      "the site's spaces with type, status, pages and the audience the visibility policy gives them, by reason (writes nothing)",
+    )
+    .option('--json', 'print the preview as JSON')
+    .addHelpText('after', producerEnvironment)
+    .action(
+      action(async (o: { json?: boolean }) => {
+        const cfg = producerConfig();
+        const preview = await previewSite(cfg, createLogger('producer', { sourceId: cfg.sourceId }));
+        process.stdout.write(o.json ? `${JSON.stringify(preview, null, 2)}\n` : formatPreview(preview));
       }),
     );
   producer

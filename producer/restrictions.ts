@@ -23,12 +23,15 @@ export interface PageFactsOf {
 export interface SpaceFacts {
   /** Pages the search returned (current and archived). */
   readonly size: number;
+  /** Ids of the current pages the search returned. */
+  readonly current: readonly string[];
   /** Whether the site refused to tell (only with `unreadable: 'internal'`). */
   readonly unreadable: boolean;
   of(pageId: string): PageFactsOf;
 }
 
 interface Entry {
+  current: boolean;
   restricted: boolean | null;
   /** Ancestor ids, root first; null when the search did not give them. */
   ancestors: string[] | null;
@@ -37,6 +40,7 @@ interface Entry {
 
 interface SearchResult {
   id?: string | number;
+  status?: string;
   title?: string;
   ancestors?: { id?: string | number; title?: string }[];
   restrictions?: {
@@ -66,6 +70,7 @@ export function collectFacts() {
       const ancestors = Array.isArray(r.ancestors) ? r.ancestors.filter((a) => a.id !== undefined) : null;
       for (const a of ancestors ?? []) if (typeof a.title === 'string') titles.set(String(a.id), a.title);
       entries.set(id, {
+        current: (r.status ?? 'current') === 'current',
         restricted: readRestricted(r),
         ancestors: ancestors?.map((a) => String(a.id)) ?? null,
         labels: (r.metadata?.labels?.results ?? []).flatMap((l) =>
@@ -76,6 +81,7 @@ export function collectFacts() {
     facts(): SpaceFacts {
       return {
         size: entries.size,
+        current: [...entries].filter(([, e]) => e.current).map(([id]) => id),
         unreadable: false,
         of(pageId) {
           const e = entries.get(pageId);
@@ -105,7 +111,7 @@ function ancestorRestricted(ids: string[], entries: Map<string, Entry>): boolean
 
 const unknownFacts: PageFactsOf = { restricted: null, ancestorRestricted: null, ancestors: [], labels: [] };
 
-const UNREADABLE_FACTS: SpaceFacts = { size: 0, unreadable: true, of: () => unknownFacts };
+const UNREADABLE_FACTS: SpaceFacts = { size: 0, current: [], unreadable: true, of: () => unknownFacts };
 
 /** Refusals that mean "this token may not read restrictions", as opposed to a site in trouble. */
 const REFUSALS = new Set([

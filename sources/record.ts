@@ -59,7 +59,11 @@ export const deploymentSchema = z
       .optional()
       .describe('cloud-scoped: the cloud id (default: discovered from the site)'),
   })
-  .strict();
+  .strict()
+  .refine((d) => d.cloudId === undefined || d.kind === 'cloud-scoped', {
+    message: 'a cloud id is only for kind cloud-scoped (the gateway routes scoped tokens by it)',
+    path: ['cloudId'],
+  });
 export type Deployment = z.infer<typeof deploymentSchema>;
 
 const credentials = {

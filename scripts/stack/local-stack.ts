@@ -213,4 +213,9 @@ export async function stackUp(
 /** Stops exactly the processes this stack started (by their recorded pids). */
 export const stackDown = (log: (line: string) => void = console.log) => stopServers(servers, log);
 
+/** True when a plain stack answers on the configured ports, whichever checkout started it. */
+export async function plainStackAnswers(): Promise<boolean> {
+  return (await Promise.all(servers.map((s) => s.ready()))).every(Boolean);
+}
+
 export const stackStatus = (log: (line: string) => void = console.log) => serversStatus(servers, log);

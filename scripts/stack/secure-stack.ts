@@ -302,5 +302,8 @@ export async function secureStackUp(
 }
 
 export const secureStackDown = (log: (line: string) => void = console.log) => stopServers(secureServers, log);
-export const secureStackStatus = (log: (line: string) => void = console.log) =>
-  serversStatus(secureServers, log);
+export async function secureStackStatus(log: (line: string) => void = console.log): Promise<boolean> {
+  const up = await serversStatus(secureServers, log);
+  if (existsSync(secureFiles.env)) log(`settings: set -a; . ${secureFiles.env}; set +a`);
+  return up;
+}

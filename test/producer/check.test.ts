@@ -162,5 +162,5 @@ describe('producer check CLI exit codes', () => {
       CONFLUENCE_API_TOKEN: 'secret-token-123456',
     });
     expect(dns.code).toBe(ExitCode.network);
-  });
+  }, 120_000); // four CLI processes: each loads the whole CLI, slow on a busy machine
 });

@@ -5,12 +5,11 @@ import type { Logger } from '../lib/log.ts';
 import type { Visibility } from '../schemas/index.ts';
 import { retention, type RunState } from './completion.ts';
 import type { RunStore } from './run-state.ts';
-import type { Guard } from './retry.ts';
 import { aliasName } from './template.ts';
 
 /** The indices the alias points at now (one, once a run has gone live; none before). */
-export async function aliasHolders(es: Elasticsearch, alias: string, guard: Guard): Promise<string[]> {
-  const result = await guard(() => es.indices.getAlias({ name: alias }, { ignore: [404] }));
+export async function aliasHolders(es: Elasticsearch, alias: string): Promise<string[]> {
+  const result = await es.indices.getAlias({ name: alias }, { ignore: [404] });
   // A 404 body is an error object, not a map of indices.
   return Object.keys(result).filter((k) => k !== 'error' && k !== 'status');
 }
@@ -21,13 +20,12 @@ export async function liveRun(
   store: RunStore,
   prefix: string,
   sourceId: string,
-  guard: Guard,
 ): Promise<{ runId: string; index: string; docs: number; publicDocs: number } | null> {
   const alias = aliasName(prefix, sourceId);
-  const [index] = await aliasHolders(es, alias, guard);
+  const [index] = await aliasHolders(es, alias);
   if (!index) return null;
   const [run] = (await store.list({ sourceId })).filter((r) => r.index === index);
-  const { docs, publicDocs } = await audienceCounts(es, alias, guard);
+  const { docs, publicDocs } = await audienceCounts(es, alias);
   // The index name carries the run id in lower case; ULIDs are upper case.
   return { runId: run?.runId ?? index.slice(alias.length + 1).toUpperCase(), index, docs, publicDocs };
 }
@@ -36,47 +34,39 @@ export async function liveRun(
 export async function audienceCounts(
   es: Elasticsearch,
   index: string,
-  guard: Guard,
 ): Promise<{ docs: number; publicDocs: number }> {
   const [{ count: docs }, { count: publicDocs }] = await Promise.all([
-    guard(() => es.count({ index })),
-    guard(() => es.count({ index, query: { term: { visibility: 'public' satisfies Visibility } } })),
+    es.count({ index }),
+    es.count({ index, query: { term: { visibility: 'public' satisfies Visibility } } }),
   ]);
   return { docs, publicDocs };
 }
 
 /** Atomically: the alias leaves every index it is on and lands on `index`. One request. */
-export async function moveAlias(
-  es: Elasticsearch,
-  alias: string,
-  index: string,
-  guard: Guard,
-): Promise<void> {
-  const holders = await aliasHolders(es, alias, guard);
-  await guard(() =>
-    es.indices.updateAliases({
-      actions: [
-        ...holders.filter((h) => h !== index).map((h) => ({ remove: { index: h, alias } })),
-        { add: { index, alias } },
-      ],
-    }),
-  );
+export async function moveAlias(es: Elasticsearch, alias: string, index: string): Promise<void> {
+  const holders = await aliasHolders(es, alias);
+  await es.indices.updateAliases({
+    actions: [
+      ...holders.filter((h) => h !== index).map((h) => ({ remove: { index: h, alias } })),
+      { add: { index, alias } },
+    ],
+  });
 }
 
 /** Deletes what retention no longer keeps for one source (never the live index). */
 export async function applyRetention(
   es: Elasticsearch,
   store: RunStore,
-  opts: { prefix: string; sourceId: string; keepPrevious: number; log: Logger; guard: Guard; now?: number },
+  opts: { prefix: string; sourceId: string; keepPrevious: number; log: Logger; now?: number },
 ): Promise<string[]> {
   const runs = await store.list({ sourceId: opts.sourceId });
-  const [live] = await aliasHolders(es, aliasName(opts.prefix, opts.sourceId), opts.guard);
+  const [live] = await aliasHolders(es, aliasName(opts.prefix, opts.sourceId));
   const liveRunId = runs.find((r) => r.index === live)?.runId ?? null;
   const doomed = retention(runs, liveRunId, opts.keepPrevious, opts.now ?? Date.now()).filter(
     (i) => i !== live,
   );
   for (const index of doomed) {
-    await opts.guard(() => es.indices.delete({ index }, { ignore: [404] }));
+    await es.indices.delete({ index }, { ignore: [404] });
     const run = runs.find((r) => r.index === index) as RunState;
     await store.update(run.runId, { deletedAt: Date.now() });
     opts.log.info(
@@ -95,14 +85,14 @@ export async function deleteSourceIndices(
   es: Elasticsearch,
   prefix: string,
   sourceId: string,
-  guard: Guard,
 ): Promise<string[]> {
   const alias = aliasName(prefix, sourceId);
-  const found = await guard(() =>
-    es.indices.get({ index: `${alias}-*`, expand_wildcards: ['open', 'closed'] }, { ignore: [404] }),
+  const found = await es.indices.get(
+    { index: `${alias}-*`, expand_wildcards: ['open', 'closed'] },
+    { ignore: [404] },
   );
   const ours = new RegExp(`^${alias}-[0-9a-z]{26}$`);
   const indices = Object.keys(found).filter((name) => ours.test(name));
-  if (indices.length > 0) await guard(() => es.indices.delete({ index: indices }, { ignore: [404] }));
+  if (indices.length > 0) await es.indices.delete({ index: indices }, { ignore: [404] });
   return indices.sort();
 }

@@ -3,7 +3,7 @@
 // are sent again; items Elasticsearch refuses (a 4xx such as a mapping error) are handed back to the
 // caller, which records them as failures of their page — never dropped silently.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import { backoffMs, isRetryableStatus, sleep, type Guard } from './retry.ts';
+import { backoffMs, isRetryableStatus, sleep } from './retry.ts';
 
 export interface BulkItem {
   index: string;
@@ -46,7 +46,6 @@ export interface BulkOptions {
   maxBytes: number;
   maxDocs: number;
   concurrency: number;
-  guard: Guard;
   /** After each request: keep the Kafka session alive during long batches. */
   heartbeat(): Promise<void>;
   onRequest?(seconds: number, docs: number, bytes: number): void;
@@ -80,9 +79,9 @@ async function writeChunk(es: Elasticsearch, chunk: Chunk, opts: BulkOptions): P
   let pending = chunk.items;
   for (let attempt = 0; ; attempt++) {
     const started = performance.now();
-    const response = await opts.guard(() =>
-      es.bulk({ operations: pending.flatMap((item) => [actionLine(item), item.source]) }),
-    );
+    const response = await es.bulk({
+      operations: pending.flatMap((item) => [actionLine(item), item.source]),
+    });
     opts.onRequest?.((performance.now() - started) / 1000, pending.length, chunk.bytes);
     if (!response.errors) return rejected;
     const retry: BulkItem[] = [];

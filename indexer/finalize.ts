@@ -16,7 +16,6 @@ import {
 } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
 import type { RunStore } from './run-state.ts';
-import type { Guard } from './retry.ts';
 import { aliasName, restoreSearchSettings } from './template.ts';
 
 export type Outcome = 'flipped' | 'held' | 'failed' | 'superseded';
@@ -26,7 +25,6 @@ export interface FinalizerDeps {
   cfg: IndexerConfig;
   store: RunStore;
   log: Logger;
-  guard: Guard;
   /** Test hook: a simulated crash at this point (the service throws and stops without committing). */
   checkpoint?(point: 'before-flip'): void;
   onOutcome?(outcome: Outcome): void;
@@ -51,7 +49,6 @@ export function createFinalizer(d: FinalizerDeps) {
       sourceId,
       keepPrevious: d.cfg.keepPrevious,
       log,
-      guard: d.guard,
     });
 
   const decided = async (
@@ -77,10 +74,10 @@ export function createFinalizer(d: FinalizerDeps) {
     seen: RunMarkers,
     release: boolean,
   ): Promise<{ decision: Decision; counts: Partial<RunState> }> {
-    await d.guard(() => restoreSearchSettings(d.es, d.cfg, run.index));
-    const { docs, publicDocs } = await audienceCounts(d.es, run.index, d.guard);
+    await restoreSearchSettings(d.es, d.cfg, run.index);
+    const { docs, publicDocs } = await audienceCounts(d.es, run.index);
     const failures = await d.store.countFailures(run.runId);
-    const live = await liveRun(d.es, d.store, prefix, run.sourceId, d.guard);
+    const live = await liveRun(d.es, d.store, prefix, run.sourceId);
     const newest = await d.store.newestLive(run.sourceId);
     const newestLive = [newest, live?.runId].reduce<string | null>(
       (a, b) => (b && (!a || isNewerRun(b, a)) ? b : a),
@@ -144,7 +141,7 @@ export function createFinalizer(d: FinalizerDeps) {
       }
       case 'flip': {
         d.checkpoint?.('before-flip');
-        await moveAlias(d.es, aliasName(prefix, run.sourceId), run.index, d.guard);
+        await moveAlias(d.es, aliasName(prefix, run.sourceId), run.index);
         const flippedAt = Date.now();
         log.info(
           { ...counts, index: run.index, flipMs: flippedAt - completedAt, released: release },

@@ -1,24 +1,15 @@
-// Waiting out Elasticsearch: which failures are worth retrying, how long to wait, and the loop that
-// keeps retrying (without committing anything) until Elasticsearch answers or the service stops.
-import { errors } from '@elastic/elasticsearch';
+// Waiting out Elasticsearch, applied once by wrapping the client (as undici composes a dispatcher):
+// every API call of the wrapped client retries what lib/errors.ts calls retriable (no answer, 429, 5xx)
+// until Elasticsearch answers or the service stops, without committing anything meanwhile. The
+// indexer service uses the wrapped client; `ops`, the search endpoint and the sources API use the
+// plain one and fail fast, because a person or a caller is waiting for the answer.
+import type { ServicesConfig } from '../lib/config.ts';
+import { elasticsearchError, type Elasticsearch } from '../lib/elasticsearch.ts';
+import { isRetriable } from '../lib/errors.ts';
 
-/** 429 (overloaded, or disk flood-stage), 5xx and connection-level failures pass; 4xx are our bugs. */
+/** 429 (overloaded, or disk flood-stage) and 5xx: a bulk item refused for now, worth sending again. */
 export function isRetryableStatus(status: number | undefined): boolean {
   return status === 429 || (status !== undefined && status >= 500);
-}
-
-/** No answer at all: Elasticsearch is down, unreachable or too slow (not a refusal). */
-export function isUnreachable(err: unknown): err is Error {
-  return (
-    err instanceof errors.ConnectionError ||
-    err instanceof errors.TimeoutError ||
-    err instanceof errors.NoLivingConnectionsError
-  );
-}
-
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof errors.ResponseError) return isRetryableStatus(err.meta.statusCode);
-  return isUnreachable(err);
 }
 
 /** Exponential backoff with full jitter, capped. */
@@ -44,12 +35,18 @@ export interface Waiting {
   onRecovered(): void;
 }
 
-/** Wraps each Elasticsearch call: the service waits out outages, the CLI fails fast (`direct`). */
-export type Guard = <T>(call: () => Promise<T>) => Promise<T>;
-export const direct: Guard = (call) => call();
+// The client's API groups (es.indices.create, es.cluster.health, …): their calls are wrapped too.
+const API_GROUPS = new Set(['indices', 'cluster', 'security', 'tasks', 'ingest', 'snapshot', 'nodes', 'cat']);
+// Client methods that are not requests to the cluster.
+const NOT_REQUESTS = new Set(['close', 'child', 'extend']);
 
-export function waitingGuard(waiting: Waiting): Guard {
-  return async (call) => {
+/** `es` with the wait policy on every request it makes; `close` and the rest pass through. */
+export function waitingElasticsearch(
+  es: Elasticsearch,
+  cfg: ServicesConfig,
+  waiting: Waiting,
+): Elasticsearch {
+  const wait = async <T>(call: () => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
       if (waiting.halted()) throw new Stopped('halted');
       try {
@@ -57,13 +54,28 @@ export function waitingGuard(waiting: Waiting): Guard {
         if (attempt > 0) waiting.onRecovered();
         return result;
       } catch (err) {
-        if (!isRetryable(err)) throw err;
+        if (!isRetriable(elasticsearchError(cfg, err))) throw err;
         if (waiting.stopping()) throw new Stopped('stopped while waiting for Elasticsearch');
         await waiting.onWait(err, attempt);
         await sleep(backoffMs(attempt, 200, 5_000));
       }
     }
   };
+  const wrap = <T extends object>(target: T, top: boolean): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        const value: unknown = Reflect.get(t, prop, t);
+        if (typeof value === 'function') {
+          const fn = value as (...args: unknown[]) => unknown;
+          if (top && NOT_REQUESTS.has(String(prop))) return fn.bind(t);
+          return (...args: unknown[]) => wait(() => Promise.resolve(fn.apply(t, args)));
+        }
+        if (top && API_GROUPS.has(String(prop)) && value && typeof value === 'object')
+          return wrap(value, false);
+        return value;
+      },
+    });
+  return wrap(es, true);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

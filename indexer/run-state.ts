@@ -7,7 +7,6 @@
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { HtmlPageEvent, RunMarker } from '../schemas/index.ts';
 import type { BulkItem } from './bulk.ts';
-import { direct, type Guard } from './retry.ts';
 import type { RunMarkers, RunState } from './completion.ts';
 import { runIndexName, runsIndexName, ignoreAlreadyExists } from './template.ts';
 
@@ -18,7 +17,7 @@ const long = { type: 'long' } as const;
 
 export type RunStore = ReturnType<typeof createRunStore>;
 
-export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard = direct) {
+export function createRunStore(es: Elasticsearch, prefix: string) {
   const index = runsIndexName(prefix);
 
   const fresh = (event: HtmlPageEvent, now: number): RunState => ({
@@ -36,38 +35,36 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
     index,
 
     async ensure(): Promise<void> {
-      const exists = await guard(() => es.indices.exists({ index }));
+      const exists = await es.indices.exists({ index });
       if (exists) return;
-      await guard(() =>
-        es.indices
-          .create({
-            index,
-            settings: { number_of_shards: 1, number_of_replicas: 0 },
-            mappings: {
-              dynamic: false,
-              properties: {
-                kind: keyword,
-                runId: keyword,
-                sourceId: keyword,
-                status: keyword,
-                index: keyword,
-                pageId: keyword,
-                stage: keyword,
-                marker: keyword,
-                firstSeenAt: long,
-                flippedAt: long,
-                deleteAfter: long,
-                deletedAt: long,
-              },
+      await es.indices
+        .create({
+          index,
+          settings: { number_of_shards: 1, number_of_replicas: 0 },
+          mappings: {
+            dynamic: false,
+            properties: {
+              kind: keyword,
+              runId: keyword,
+              sourceId: keyword,
+              status: keyword,
+              index: keyword,
+              pageId: keyword,
+              stage: keyword,
+              marker: keyword,
+              firstSeenAt: long,
+              flippedAt: long,
+              deleteAfter: long,
+              deletedAt: long,
             },
-          })
-          // Another indexer created it since the check.
-          .catch(ignoreAlreadyExists),
-      );
+          },
+        })
+        // Another indexer created it since the check.
+        .catch(ignoreAlreadyExists);
     },
 
     async get(runId: string): Promise<RunState | null> {
-      const doc = await guard(() => es.get<RunState>({ index, id: runId }, { ignore: [404] }));
+      const doc = await es.get<RunState>({ index, id: runId }, { ignore: [404] });
       return doc.found ? (doc._source ?? null) : null;
     },
 
@@ -76,47 +73,41 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
       const existing = await this.get(event.runId);
       if (existing) return existing;
       const run = fresh(event, now);
-      await guard(() =>
-        es.index(
-          { index, id: run.runId, document: run, op_type: 'create', refresh: true },
-          { ignore: [409] },
-        ),
+      await es.index(
+        { index, id: run.runId, document: run, op_type: 'create', refresh: true },
+        { ignore: [409] },
       );
       return (await this.get(event.runId)) ?? run;
     },
 
     async recordMarker(event: HtmlPageEvent & { marker: RunMarker }): Promise<void> {
       const m = event.marker;
-      await guard(() =>
-        es.index({
-          index,
-          id: `marker:${event.runId}:${m.kind}:${m.partition}`,
-          document: {
-            kind: 'marker',
-            runId: event.runId,
-            sourceId: event.sourceId,
-            marker: m.kind,
-            partition: m.partition,
-            partitions: m.partitions,
-            pagesInPartition: Number(m.pagesInPartition),
-            pagesTotal: Number(m.pagesTotal),
-            reason: m.reason,
-            at: Number(m.at),
-            replayOf: m.replayOf,
-          },
-        }),
-      );
+      await es.index({
+        index,
+        id: `marker:${event.runId}:${m.kind}:${m.partition}`,
+        document: {
+          kind: 'marker',
+          runId: event.runId,
+          sourceId: event.sourceId,
+          marker: m.kind,
+          partition: m.partition,
+          partitions: m.partitions,
+          pagesInPartition: Number(m.pagesInPartition),
+          pagesTotal: Number(m.pagesTotal),
+          reason: m.reason,
+          at: Number(m.at),
+          replayOf: m.replayOf,
+        },
+      });
     },
 
     async markers(runId: string): Promise<RunMarkers> {
-      await guard(() => es.indices.refresh({ index }));
-      const result = await guard(() =>
-        es.search<Omit<RunMarker, 'kind'> & { marker: RunMarker['kind'] }>({
-          index,
-          size: 10_000,
-          query: { bool: { filter: [{ term: { kind: 'marker' } }, { term: { runId } }] } },
-        }),
-      );
+      await es.indices.refresh({ index });
+      const result = await es.search<Omit<RunMarker, 'kind'> & { marker: RunMarker['kind'] }>({
+        index,
+        size: 10_000,
+        query: { bool: { filter: [{ term: { kind: 'marker' } }, { term: { runId } }] } },
+      });
       const seen: RunMarkers = { partitions: 0, starts: {}, ends: {}, aborts: {} };
       for (const hit of result.hits.hits) {
         const m = hit._source!;
@@ -131,7 +122,7 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
     },
 
     async update(runId: string, patch: Partial<RunState>): Promise<void> {
-      await guard(() => es.update({ index, id: runId, doc: patch, retry_on_conflict: 10, refresh: true }));
+      await es.update({ index, id: runId, doc: patch, retry_on_conflict: 10, refresh: true });
     },
 
     /**
@@ -139,11 +130,9 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
      * have decided it meanwhile). No refresh: the sweep that reads it refreshes first.
      */
     async touch(runId: string, at: number): Promise<RunState | null> {
-      const result = await guard(() =>
-        es.update<RunState, Partial<RunState>>(
-          { index, id: runId, doc: { lastActivityAt: at }, retry_on_conflict: 10, _source: true },
-          { ignore: [404] },
-        ),
+      const result = await es.update<RunState, Partial<RunState>>(
+        { index, id: runId, doc: { lastActivityAt: at }, retry_on_conflict: 10, _source: true },
+        { ignore: [404] },
       );
       return (result.get?._source as RunState | undefined) ?? null;
     },
@@ -166,35 +155,31 @@ export function createRunStore(es: Elasticsearch, prefix: string, guard: Guard =
 
     /** Distinct pages accounted as failures of the run. */
     async countFailures(runId: string): Promise<number> {
-      await guard(() => es.indices.refresh({ index }));
-      const { count } = await guard(() =>
-        es.count({
-          index,
-          query: { bool: { filter: [{ term: { kind: 'failure' } }, { term: { runId } }] } },
-        }),
-      );
+      await es.indices.refresh({ index });
+      const { count } = await es.count({
+        index,
+        query: { bool: { filter: [{ term: { kind: 'failure' } }, { term: { runId } }] } },
+      });
       return count;
     },
 
     /** Recent runs, newest first. */
     async list(filter: { sourceId?: string; statuses?: string[]; limit?: number } = {}): Promise<RunState[]> {
-      await guard(() => es.indices.refresh({ index }));
-      const result = await guard(() =>
-        es.search<RunState>({
-          index,
-          size: filter.limit ?? 1000,
-          sort: [{ runId: 'desc' }],
-          query: {
-            bool: {
-              filter: [
-                { term: { kind: 'run' } },
-                ...(filter.sourceId ? [{ term: { sourceId: filter.sourceId } }] : []),
-                ...(filter.statuses ? [{ terms: { status: filter.statuses } }] : []),
-              ],
-            },
+      await es.indices.refresh({ index });
+      const result = await es.search<RunState>({
+        index,
+        size: filter.limit ?? 1000,
+        sort: [{ runId: 'desc' }],
+        query: {
+          bool: {
+            filter: [
+              { term: { kind: 'run' } },
+              ...(filter.sourceId ? [{ term: { sourceId: filter.sourceId } }] : []),
+              ...(filter.statuses ? [{ terms: { status: filter.statuses } }] : []),
+            ],
           },
-        }),
-      );
+        },
+      });
       return result.hits.hits.flatMap((h) => (h._source ? [h._source] : []));
     },
 

@@ -13,7 +13,7 @@ import { writeBulk, type BulkItem } from './bulk.ts';
 import { closed, type RunState } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
 import { createFinalizer } from './finalize.ts';
-import { Stopped, waitingGuard } from './retry.ts';
+import { Stopped, waitingElasticsearch } from './retry.ts';
 import { createRunStore } from './run-state.ts';
 import { createRunIndex, ensureTemplate } from './template.ts';
 
@@ -34,17 +34,18 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   const metrics = opts.metrics ?? new Registry();
   const setReady = opts.setReady ?? (() => {});
   const m = metricsOf(metrics);
-  const es = createElasticsearch(cfg.services);
+  const plain = createElasticsearch(cfg.services);
   const kafka = createKafka(cfg.services, 'indexer', log);
   let halted = false;
   let stopping = false;
   let heartbeat = async () => {};
   // Stale runs are judged only on time the indexer could see records (see `staleness`).
   let watchingSince = Date.now();
-  const guard = waitingGuard({
+  // Every call of the service's client waits out an outage; `plain` is for the start-up checks.
+  const es = waitingElasticsearch(plain, cfg.services, {
     halted: () => halted,
     stopping: () => stopping,
-    async onWait(err, attempt) {
+    async onWait(err: unknown, attempt: number) {
       if (attempt === 0)
         log.warn({ err: (err as Error).message }, 'elasticsearch unavailable: waiting, nothing committed');
       setReady(false, `elasticsearch unavailable: ${(err as Error).message}`);
@@ -66,23 +67,22 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     }
   };
 
-  opts.readyWhen?.('elasticsearch', () => elasticsearchAnswers(es));
+  opts.readyWhen?.('elasticsearch', () => elasticsearchAnswers(plain));
   try {
-    await verifyElasticsearch(es, cfg.services);
-    await guard(() => ensureTemplate(es, cfg));
+    await verifyElasticsearch(plain, cfg.services);
+    await ensureTemplate(es, cfg);
     await ensureTopics(kafka, cfg.services);
   } catch (err) {
     await es.close();
     throw err;
   }
-  const store = createRunStore(es, cfg.services.indexPrefix, guard);
+  const store = createRunStore(es, cfg.services.indexPrefix);
   await store.ensure();
   const finalizer = createFinalizer({
     es,
     cfg,
     store,
     log,
-    guard,
     checkpoint,
     onOutcome: (outcome) => m.runs.inc({ outcome }),
   });
@@ -97,7 +97,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   const runs = new Map<string, { at: number; run: Promise<RunState> }>();
   const openRun = async (event: HtmlPageEvent): Promise<RunState> => {
     const opened = await store.open(event);
-    if (!opened.deletedAt) await guard(() => createRunIndex(es, opened.index));
+    if (!opened.deletedAt) await createRunIndex(es, opened.index);
     return opened;
   };
   const receive = (event: HtmlPageEvent, always = false): Promise<RunState> => {
@@ -141,7 +141,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
         });
     }
     if (items.length === 0) return;
-    const bulk = { ...cfg.bulk, guard, heartbeat: () => heartbeat(), onRequest: m.observeBulk };
+    const bulk = { ...cfg.bulk, heartbeat: () => heartbeat(), onRequest: m.observeBulk };
     const rejected = await writeBulk(es, items, bulk);
     // A page Elasticsearch refuses (e.g. a mapping error) becomes a recorded failure of that page.
     const failures = rejected.map(({ item, reason }) => {

@@ -28,14 +28,15 @@ export function createElasticsearch(cfg: ServicesConfig): Client {
 /**
  * What an Elasticsearch failure is, from the client's own error classes: an untrusted certificate, no
  * answer (connection, timeout, no living connection), or an error status (401 and 403 included).
- * Undefined for anything else (a bad request we built, a serialization bug).
+ * Undefined for anything else (a bad request we built, a serialization bug). Without `cfg` (code that
+ * holds only a client), the error names no address or credentials but is classified the same.
  */
-export function elasticsearchError(cfg: ServicesConfig, err: unknown): InfraError | undefined {
+export function elasticsearchError(cfg: ServicesConfig | undefined, err: unknown): InfraError | undefined {
   if (err instanceof InfraError) return err;
   if (!(err instanceof errors.ElasticsearchClientError)) return undefined;
-  const where = cfg.elasticsearchUrl;
+  const where = cfg?.elasticsearchUrl ?? 'the configured address';
   if (isTlsTrustFailure(err))
-    return new TlsUntrustedError('elasticsearch', where, Boolean(cfg.elasticsearch.caFingerprint), err);
+    return new TlsUntrustedError('elasticsearch', where, Boolean(cfg?.elasticsearch.caFingerprint), err);
   if (
     err instanceof errors.ConnectionError ||
     err instanceof errors.TimeoutError ||
@@ -43,7 +44,7 @@ export function elasticsearchError(cfg: ServicesConfig, err: unknown): InfraErro
   )
     return new ElasticsearchUnreachableError(where, err);
   if (err instanceof errors.ResponseError) {
-    const auth = cfg.elasticsearch.auth;
+    const auth = cfg?.elasticsearch.auth;
     const credentials = !auth ? 'none' : 'apiKey' in auth ? 'api-key' : { username: auth.username };
     const type = (err.body as { error?: { type?: string } } | undefined)?.error?.type;
     return new ElasticsearchRefusedError(where, err.statusCode ?? 0, type, credentials, err);

@@ -7,7 +7,6 @@ import { aliasHolders, moveAlias } from '../indexer/alias.ts';
 import { rollbackTarget, type RunState } from '../indexer/completion.ts';
 import type { IndexerConfig } from '../indexer/config.ts';
 import { createFinalizer } from '../indexer/finalize.ts';
-import { direct } from '../indexer/retry.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { aliasName } from '../indexer/template.ts';
 
@@ -28,7 +27,7 @@ export async function listRuns(
   const runs = await store.list(filter);
   const live = new Set<string>();
   for (const sourceId of new Set(runs.map((r) => r.sourceId)))
-    for (const index of await aliasHolders(es, aliasName(cfg.services.indexPrefix, sourceId), direct))
+    for (const index of await aliasHolders(es, aliasName(cfg.services.indexPrefix, sourceId)))
       live.add(index);
   return runs.map((r) => ({
     ...r,
@@ -79,7 +78,7 @@ export async function rollback(
   const alias = aliasName(prefix, sourceId);
   const store = createRunStore(es, prefix);
   const runs = await store.list({ sourceId });
-  const [liveIndex] = await aliasHolders(es, alias, direct);
+  const [liveIndex] = await aliasHolders(es, alias);
   const from = runs.find((r) => r.index === liveIndex);
   if (!from)
     throw new UserError(
@@ -93,7 +92,7 @@ export async function rollback(
     throw new UserError(`No earlier version of ${sourceId} is kept to roll back to`, {
       hint: 'Retention keeps INDEX_KEEP_PREVIOUS versions; `ops runs --source` shows what is left.',
     });
-  await moveAlias(es, alias, to.index, direct);
+  await moveAlias(es, alias, to.index);
   await store.update(from.runId, {
     status: 'rolled-back',
     reason: `rolled back by an operator to ${to.runId}`,
@@ -117,7 +116,7 @@ export async function release(
     throw new UserError(`Run ${runId} is ${run.status}, not held: only held runs can be released`, {
       hint: 'List runs and their status with `ops runs`.',
     });
-  const finalizer = createFinalizer({ es, cfg, store, log, guard: direct });
+  const finalizer = createFinalizer({ es, cfg, store, log });
   const after = (await finalizer.finalize(runId, { release: true }))!;
   if (after.status !== 'flipped')
     throw new UserError(

@@ -10,7 +10,6 @@ import { UserError } from '../lib/errors.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
 import type { Run } from '../schemas/index.ts';
 import { aliasHolders } from '../indexer/alias.ts';
-import { direct } from '../indexer/retry.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { aliasName } from '../indexer/template.ts';
 
@@ -139,7 +138,7 @@ export async function tracePage(
     });
   }
   const alias = aliasName(cfg.indexPrefix, run.sourceId);
-  const live = await aliasHolders(es, alias, direct).catch(() => [] as string[]);
+  const live = await aliasHolders(es, alias).catch(() => [] as string[]);
   const served = live.length > 0 && (await es.exists({ index: alias, id: opts.pageId }).catch(() => false));
   steps.push({
     where: `alias ${alias}`,

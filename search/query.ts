@@ -5,7 +5,8 @@ import { errors, type estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { HtmlPage, Visibility } from '../schemas/index.ts';
-import { isRetryable } from '../indexer/retry.ts';
+import { elasticsearchError } from '../lib/elasticsearch.ts';
+import { isRetriable } from '../lib/errors.ts';
 import { aliasName } from '../indexer/template.ts';
 
 /** `customer`: public pages only. `agent`: internal and public pages. */
@@ -249,7 +250,7 @@ export async function searchAlias(
     // The alias left between the two calls (source removed): same answer as no alias at all.
     if (err instanceof errors.ResponseError && err.statusCode === 404) throw notFound();
     // Overloaded or away (what the indexer waits out): the AI may retry.
-    if (isRetryable(err))
+    if (isRetriable(elasticsearchError(undefined, err)))
       throw new SearchError(
         503,
         `Elasticsearch is unavailable: ${(err as Error).message}`,

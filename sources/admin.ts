@@ -6,7 +6,6 @@ import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { registerSecret } from '../lib/secrets.ts';
 import { deleteSourceIndices } from '../indexer/alias.ts';
-import { direct } from '../indexer/retry.ts';
 import { aliasName } from '../indexer/template.ts';
 import type { CheckResult } from '../producer/check.ts';
 import type { ProducerTuning } from '../producer/config.ts';
@@ -192,7 +191,7 @@ export function createAdmin(d: AdminDeps) {
       const until = now() + (opts.waitMs ?? 15_000);
       while (d.status.get(id)?.running && now() < until) await new Promise((r) => setTimeout(r, 200));
       const prefix = d.tuning.services.indexPrefix;
-      const indices = await deleteSourceIndices(d.es, prefix, id, direct);
+      const indices = await deleteSourceIndices(d.es, prefix, id);
       await d.status.put(id, null);
       d.log.info({ sourceId: id, indices }, 'source deleted');
       return { sourceId: id, alias: aliasName(prefix, id), indices, record: true, token: true };

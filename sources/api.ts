@@ -14,7 +14,8 @@ import {
 import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { scrub } from '../lib/secrets.ts';
-import { isUnreachable } from '../indexer/retry.ts';
+import { elasticsearchError } from '../lib/elasticsearch.ts';
+import { ElasticsearchUnreachableError } from '../lib/errors.ts';
 import { SearchError } from '../search/query.ts';
 import { SourceRequestError } from './admin.ts';
 import { registerRoutes, type RouteDeps } from './routes.ts';
@@ -75,9 +76,9 @@ export async function buildApi(deps: RouteDeps, opts: ApiOptions): Promise<Fasti
     }
     if (err instanceof SourceRequestError || err instanceof SearchError)
       return reply.code(err.status).send(problemOf(err));
-    if (isUnreachable(err))
+    if (elasticsearchError(undefined, err) instanceof ElasticsearchUnreachableError)
       return reply.code(503).send({
-        error: `Elasticsearch is not reachable: ${scrub(err.message)}`,
+        error: `Elasticsearch is not reachable: ${scrub((err as Error).message)}`,
         hint: 'Check ELASTICSEARCH_URL and that the cluster is up; try again.',
       });
     if (err instanceof UserError) return reply.code(422).send(problemOf(err));

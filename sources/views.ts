@@ -6,7 +6,6 @@ import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { aliasHolders } from '../indexer/alias.ts';
 import type { IndexerConfig } from '../indexer/config.ts';
 import { listRuns, type RunRow } from '../ops/runs.ts';
-import { direct } from '../indexer/retry.ts';
 import { aliasName, type PageDocument } from '../indexer/template.ts';
 import type { Visibility } from '../schemas/index.ts';
 import { pagesByIndex } from './glance.ts';
@@ -29,7 +28,7 @@ export async function liveIndex(
   runs: RunRow[],
 ): Promise<LiveIndex | null> {
   const alias = aliasName(cfg.services.indexPrefix, sourceId);
-  const [index] = await aliasHolders(es, alias, direct);
+  const [index] = await aliasHolders(es, alias);
   if (!index) return null;
   const res = await es.search({
     index: alias,
@@ -134,7 +133,7 @@ export async function listPages(
   q: PageQuery,
 ): Promise<{ total: number; pages: PageRow[] }> {
   const alias = aliasName(cfg.services.indexPrefix, sourceId);
-  if ((await aliasHolders(es, alias, direct)).length === 0) return { total: 0, pages: [] };
+  if ((await aliasHolders(es, alias)).length === 0) return { total: 0, pages: [] };
   const res = await es.search<PageRow>({ index: alias, ...pagesQuery(q) });
   const total = typeof res.hits.total === 'number' ? res.hits.total : (res.hits.total?.value ?? 0);
   return { total, pages: res.hits.hits.map((h) => h._source!) };

@@ -27,6 +27,13 @@ export interface PullOptions {
   signal: AbortSignal;
   log: Logger;
   onProgress: (p: PullProgress) => void;
+  /**
+   * What the live index holds (id → version). A listing is not a snapshot: a page moved mid-run from a
+   * space not yet listed into one already listed is seen in neither. So every live id the listing missed
+   * is asked for by id once the listing is done; a page still current is fetched and kept, and only the
+   * rest — deleted, trashed, archived or no longer readable, as Confluence says — is dropped.
+   */
+  live?: ReadonlyMap<string, number>;
 }
 
 /** What the listing saw: every current page id with its version, the run's complete set of ids. */
@@ -101,6 +108,9 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
   signal.addEventListener('abort', () => queue.close(), { once: true });
 
   let pending: string[] = [];
+  // Live ids the listing did not see, being confirmed by id, and those Confluence still serves.
+  const confirming = new Set<string>();
+  let kept = 0;
   const enqueue = async (refs: PageRef[]) => {
     for (const ref of refs) {
       if (listed.has(ref.id)) continue;
@@ -131,6 +141,11 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
     tick();
   }).then(async () => {
     if (pending.length > 0) await queue.push(pending);
+    const missing = [...(opts.live?.keys() ?? [])].filter((id) => !listed.has(id));
+    for (const id of missing) confirming.add(id);
+    for (let i = 0; i < missing.length; i += IDS_PER_REQUEST) {
+      await queue.push(missing.slice(i, i + IDS_PER_REQUEST));
+    }
   });
   listing.catch(() => {}).finally(() => queue.close());
 
@@ -139,6 +154,15 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
     try {
       for (let ids = await queue.take(); ids && !signal.aborted; ids = await queue.take()) {
         const pages = await opts.enrich(await source.pagesById(ids, signal), signal);
+        for (const page of pages) {
+          if (!confirming.has(page.id)) continue;
+          kept++;
+          listed.set(page.id, page.version);
+          log.info(
+            { pageId: page.id, spaceKey: page.space.key },
+            'page missed by the listing is still current: kept',
+          );
+        }
         await acknowledged; // at most one unacknowledged send per worker
         const sending = writer.pages(pages);
         acknowledged = sending.acknowledged;
@@ -154,5 +178,11 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
   await Promise.all([listing.catch(() => {}), ...fetching]);
   failed.signal.throwIfAborted();
   await listing;
+  if (confirming.size > 0) {
+    log.info(
+      { missed: confirming.size, kept, gone: confirming.size - kept },
+      'live pages the listing missed, confirmed by id',
+    );
+  }
   return listed;
 }

@@ -11,6 +11,9 @@ import type { Run, Space } from '../schemas/index.ts';
 import type { ProducerConfig } from './config.ts';
 import type { ConfluenceStats } from './confluence-client.ts';
 import { explainFailure } from './failures.ts';
+import { createElasticsearch, elasticsearchError } from '../lib/elasticsearch.ts';
+import { ExitCode, UserError } from '../lib/errors.ts';
+import { liveVersions } from './live-index.ts';
 import { createProgress, progressFields, type LiveProgress } from './progress.ts';
 import { pullSite, type PullProgress } from './pull.ts';
 import { createRunWriter } from './run-writer.ts';
@@ -72,6 +75,28 @@ export async function connectPull(services: ServicesConfig, log: Logger): Promis
   } catch (err) {
     await producer.disconnect().catch(() => {}); // an open producer would keep the process alive
     throw err;
+  }
+}
+
+/** The live index's pages, so the pull drops none that Confluence still serves (pull.ts). */
+async function readLive(cfg: ProducerConfig) {
+  const es = createElasticsearch(cfg.services);
+  try {
+    return await liveVersions(es, cfg.services.indexPrefix, cfg.sourceId);
+  } catch (err) {
+    throw (
+      elasticsearchError(cfg.services, err) ??
+      new UserError(
+        `Cannot read the live index of ${cfg.sourceId} at ${cfg.services.elasticsearchUrl}: ${(err as Error).message}`,
+        {
+          exitCode: ExitCode.network,
+          hint: 'The run needs it to confirm deletions before dropping pages: check ELASTICSEARCH_URL and that Elasticsearch is up, then run again.',
+          cause: err,
+        },
+      )
+    );
+  } finally {
+    await es.close();
   }
 }
 
@@ -138,8 +163,19 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
       opts.onProgress?.({ runId, startedAt: writer.startedAt, ...fields, requests, retries, rateLimited });
     };
     tick({ spacesDone: 0, spacesTotal: spaces.length, listed: 0 });
+    const live = await readLive(cfg);
     await pullSite(
-      { source: site, enrich, writer, spaces, concurrency: cfg.concurrency, signal, log, onProgress: tick },
+      {
+        source: site,
+        enrich,
+        writer,
+        spaces,
+        concurrency: cfg.concurrency,
+        signal,
+        log,
+        onProgress: tick,
+        live,
+      },
       failed,
     );
   } catch (err) {

@@ -195,6 +195,12 @@ export class SimState {
 
   listPages(user: User, q: PageQuery, sort: string, after: Cursor | undefined, limit: number): Slice<Page> {
     const o = ordering(sort, PAGE_SORT_KEYS);
+    if (q.ids) {
+      // By id: looked up, as a database would, not scanned for (a 250-id batch on a 100k-page site).
+      const byId = [...new Set(q.ids)].flatMap((id) => this.pagesById.get(id) ?? []);
+      const chosen = orderBy(byId, o);
+      return keysetPage(chosen, o, after, limit, (p) => this.pageMatches(user, p, q));
+    }
     // A single-space listing scans that space's pages only.
     const scope = q.spaceIds?.length === 1 ? q.spaceIds[0] : undefined;
     const base =

@@ -35,7 +35,8 @@ export function registerSources(program: Command): void {
         const log = createLogger('sources');
         const handle = await startSources(cfg, { log });
         process.stdout.write(
-          `sources service: API at ${handle.url}/api, OpenAPI at ${handle.url}/api/openapi.json\n`,
+          `sources service: console at ${handle.url}/console/ (sign in with the admin token), ` +
+            `API at ${handle.url}/api, OpenAPI at ${handle.url}/api/openapi.json\n`,
         );
         await handle.service.stopped;
         await handle.stop();

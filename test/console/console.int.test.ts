@@ -230,7 +230,8 @@ describe.each(['desktop', 'phone'] as ViewportName[])('the console at %s width',
     await shots('delete-confirm');
     await dialog.getByRole('button', { name: 'Delete source' }).click();
     await expect
-      .poll(() => page.getByRole('status').first().textContent())
+      // The service stops a running pull before it removes the indices: that may take some seconds.
+      .poll(() => page.locator('.notice').first().textContent(), { timeout: 30_000 })
       .toMatch(/Deleted .*Removed the alias/);
     expect(await page.locator(`li[data-source="${sourceId}"]`).count()).toBe(0);
     expect((await api(`/sources/${sourceId}`)).status).toBe(404);

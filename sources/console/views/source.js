@@ -155,6 +155,8 @@ export function renderSource(main, [id]) {
     dialog.addEventListener('close', async () => {
       dialog.remove();
       if (dialog.returnValue !== 'delete') return;
+      // A running pull is stopped first, which can take some seconds.
+      replace(result, h('p', { role: 'status' }, `Deleting ${name}…`));
       try {
         const removed = await api.deleteSource(sourceId);
         leaveNotice(`Deleted ${name}. ${describeRemoved(removed)}`);

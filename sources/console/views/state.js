@@ -62,8 +62,10 @@ export function stateDetails(s, changed) {
         h('span', {}, `${count(s.live.pages.public)} public`),
         ' · ',
         h('span', {}, `${count(s.live.pages.internal)} internal`),
-        ' · live since ',
-        h('time', { datetime: iso(s.live.wentLiveAt) }, relative(s.live.wentLiveAt)),
+        // The alias moves a moment before the run records its flip time: no "since never" meanwhile.
+        s.live.wentLiveAt
+          ? [' · live since ', h('time', { datetime: iso(s.live.wentLiveAt) }, relative(s.live.wentLiveAt))]
+          : ' · live',
       )
     : null;
   switch (state) {

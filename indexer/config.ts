@@ -52,7 +52,7 @@ export interface IndexerConfig {
    * smaller than decoded): what a fetch holds in memory is a multiple of it.
    */
   fetchMaxBytes: number;
-  /** Records decoded and written at once between heartbeats and commits: two full bulk requests. */
+  /** Records decoded and written at once between heartbeats and commits: one full bulk request. */
   chunk: { records: number; bytes: number };
   /** Partitions whose batches are processed at the same time. */
   partitionsConcurrency: number;
@@ -78,7 +78,7 @@ export function indexerConfig(env: Env = process.env): IndexerConfig {
       concurrency: c.INDEX_BULK_CONCURRENCY,
     },
     fetchMaxBytes: c.INDEXER_FETCH_MAX_BYTES,
-    chunk: { records: 2 * c.INDEX_BULK_MAX_DOCS, bytes: 2 * c.INDEX_BULK_MAX_BYTES },
+    chunk: { records: c.INDEX_BULK_MAX_DOCS, bytes: c.INDEX_BULK_MAX_BYTES },
     partitionsConcurrency: c.INDEXER_PARTITIONS_CONCURRENCY,
     sweepIntervalMs: c.INDEXER_SWEEP_SECONDS * 1000,
   };

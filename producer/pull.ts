@@ -31,7 +31,8 @@ export interface PullOptions {
    * What the live index holds (id → version). A listing is not a snapshot: a page moved mid-run from a
    * space not yet listed into one already listed is seen in neither. So every live id the listing missed
    * is asked for by id once the listing is done; a page still current is fetched and kept, and only the
-   * rest — deleted, trashed, archived or no longer readable, as Confluence says — is dropped.
+   * rest — deleted, trashed, archived or no longer readable, as Confluence says — is dropped. So is a
+   * page that now lives in a space outside the run's scope: the scope decides, not the live index.
    */
   live?: ReadonlyMap<string, number>;
 }
@@ -102,6 +103,7 @@ export async function eachBounded<T>(
 export async function pullSite(opts: PullOptions, failed: AbortController): Promise<Listed> {
   const { source, writer, spaces, signal, log } = opts;
   const listed: Listed = new Map();
+  const spaceIds = new Set(spaces.map((space) => space.id));
   const queue = createBatchQueue(opts.concurrency);
   let spacesDone = 0;
   const tick = () => opts.onProgress({ spacesDone, spacesTotal: spaces.length, listed: listed.size });
@@ -153,7 +155,11 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
     let acknowledged: Promise<void> | undefined;
     try {
       for (let ids = await queue.take(); ids && !signal.aborted; ids = await queue.take()) {
-        const pages = await opts.enrich(await source.pagesById(ids, signal), signal);
+        // A confirmed page outside the scope's spaces is as gone for this source as a deleted one.
+        const fetched = (await source.pagesById(ids, signal)).filter(
+          (page) => !confirming.has(page.id) || spaceIds.has(page.space.id),
+        );
+        const pages = await opts.enrich(fetched, signal);
         for (const page of pages) {
           if (!confirming.has(page.id)) continue;
           kept++;

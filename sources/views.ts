@@ -3,10 +3,11 @@
 // counts by visibility and when it went live, and the pages the AI sees, searchable and paged.
 import type { estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import { aliasHolders } from '../indexer/alias.ts';
+import { aliasHolders, liveRun } from '../indexer/alias.ts';
 import type { IndexerConfig } from '../indexer/config.ts';
 import { listRuns, type RunRow } from '../ops/runs.ts';
 import { direct } from '../indexer/retry.ts';
+import { createRunStore } from '../indexer/run-state.ts';
 import { aliasName, type PageDocument } from '../indexer/template.ts';
 import type { Visibility } from '../schemas/index.ts';
 import { pagesByIndex } from './glance.ts';
@@ -26,30 +27,24 @@ export async function liveIndex(
   es: Elasticsearch,
   cfg: IndexerConfig,
   sourceId: string,
-  runs: RunRow[],
 ): Promise<LiveIndex | null> {
-  const alias = aliasName(cfg.services.indexPrefix, sourceId);
-  const [index] = await aliasHolders(es, alias, direct);
-  if (!index) return null;
+  const prefix = cfg.services.indexPrefix;
+  const live = await liveRun(es, createRunStore(es, prefix), prefix, sourceId, direct);
+  if (!live) return null;
   const res = await es.search({
-    index: alias,
+    index: aliasName(prefix, sourceId),
     size: 0,
-    track_total_hits: true,
     aggs: { visibility: { terms: { field: 'visibility', size: 10 } } },
   });
   const buckets = (res.aggregations?.visibility as estypes.AggregationsStringTermsAggregate | undefined)
     ?.buckets as estypes.AggregationsStringTermsBucket[] | undefined;
   const count = (v: Visibility) => buckets?.find((b) => b.key === v)?.doc_count ?? 0;
-  const run = runs.find((r) => r.index === index);
+  const state = await createRunStore(es, prefix).get(live.runId);
   return {
-    runId: run?.runId ?? null,
-    index,
-    pages: {
-      public: count('public'),
-      internal: count('internal'),
-      total: count('public') + count('internal'),
-    },
-    wentLiveAt: run?.flippedAt ?? null,
+    runId: live.runId,
+    index: live.index,
+    pages: { public: count('public'), internal: count('internal'), total: live.docs },
+    wentLiveAt: state?.flippedAt ?? null,
   };
 }
 
@@ -88,7 +83,7 @@ export async function sourceDetail(
   return {
     ...viewOf(record),
     status: statusView(record, status, opts),
-    live: await liveIndex(es, cfg, record.id, runs),
+    live: await liveIndex(es, cfg, record.id),
     runs: runs.map((r) => ({ ...r, pages: pages.get(r.index) ?? null })),
   };
 }

@@ -35,7 +35,7 @@ export function registerSources(program: Command): void {
         const log = createLogger('sources');
         const handle = await startSources(cfg, { log });
         process.stdout.write(
-          `sources service: API at ${handle.url}/api, OpenAPI at ${handle.url}/api/openapi.json\n`,
+          `sources service ${handle.instance}: API at ${handle.url}/api, OpenAPI at ${handle.url}/api/openapi.json, console at ${handle.url}/console/\n`,
         );
         await handle.service.stopped;
         await handle.stop();

@@ -5,7 +5,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { aliasHolders, liveRun } from '../indexer/alias.ts';
 import type { IndexerConfig } from '../indexer/config.ts';
-import { listRuns, type RunRow } from '../ops/runs.ts';
+import { listRuns } from '../ops/runs.ts';
 import { direct } from '../indexer/retry.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { aliasName, type PageDocument } from '../indexer/template.ts';

@@ -12,6 +12,8 @@ import { indexerConfig } from '../../indexer/config.ts';
 import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
 import { startTransformer, transformerConfig, type TransformerHandle } from '../../transformer/service.ts';
+import { parseDuration } from '../../lib/duration.ts';
+import { dueAt, scheduleInputOf } from '../../sources/schedule.ts';
 import { eventually } from '../indexer/fixtures.ts';
 import { apiClient, cleanUpSources, sourcesEnv, type Api } from './helpers.ts';
 
@@ -124,7 +126,7 @@ describe('two scheduler instances', () => {
       async () => {
         const list = (await b.api('GET', '/api/sources')).body as {
           id: string;
-          status: { owner: string; running: unknown };
+          status: { owner: string; running: { startedAt: number } | null };
         }[];
         return list.find((s) => s.status.running && s.status.owner === a.id);
       },
@@ -149,6 +151,17 @@ describe('two scheduler instances', () => {
       120_000,
     );
     expect(after.status.owner).toBe(b.id);
+    // On its next slot: the first one of its grid after the killed pull's start.
+    const record = {
+      id: after.id,
+      createdAt: after.createdAt,
+      schedule: { everyMs: parseDuration(after.schedule.every)!, paused: false },
+      runRequestedAt: null,
+    };
+    const next = dueAt(
+      scheduleInputOf(record, victim.status.running!.startedAt, parseDuration(env.SOURCES_MAX_JITTER!)!),
+    );
+    expect(after.status.lastRun.startedAt).toBeGreaterThanOrEqual(next!);
     // Every source keeps being pulled: all of them have a pull that started after the kill.
     await eventually(
       async () => {

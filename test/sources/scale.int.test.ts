@@ -9,9 +9,10 @@ import { createLogger } from '../../lib/log.ts';
 import { createCodecs } from '../../lib/registry.ts';
 import { readRuns } from '../../lib/runs.ts';
 import { indexerConfig } from '../../indexer/config.ts';
-import { startIndexer, type IndexerHandle } from '../../indexer/service.ts';
+import { startIndexer } from '../../indexer/service.ts';
+import type { StageHandle } from '../../lib/consumer.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
-import { startTransformer, transformerConfig, type TransformerHandle } from '../../transformer/service.ts';
+import { startTransformer, transformerConfig } from '../../transformer/service.ts';
 import { parseDuration } from '../../lib/duration.ts';
 import { dueAt, scheduleInputOf } from '../../sources/schedule.ts';
 import { eventually } from '../indexer/fixtures.ts';
@@ -28,8 +29,8 @@ interface Instance {
 }
 
 const env = sourcesEnv('src-scale', { SOURCES_TOPIC_PARTITIONS: '6', PRODUCER_CONCURRENCY: '1' });
-let transformer: TransformerHandle;
-let indexer: IndexerHandle;
+let transformer: StageHandle;
+let indexer: StageHandle;
 const sims: SimHandle[] = [];
 const instances: Instance[] = [];
 

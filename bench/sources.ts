@@ -1,6 +1,7 @@
-// Sources-service benchmark: N simulated sites of random size, connected through the API of one
-// sources-service instance (its own process, so its peak RSS is its own), with the transformer and the
-// indexer in this process and the real local Kafka + registry + Elasticsearch beside them. Prints the
+// Sources-service benchmark: N simulated sites of random size (in this process), connected through the
+// API of one sources-service instance, with the transformer and the indexer — each of the three its own
+// process, as deployed, so the service's peak RSS is its own — and the real local Kafka + registry +
+// Elasticsearch beside them. Prints the
 // time for every source to go live, the service's peak RSS, and the scheduler's missed slots and start
 // lateness (from its /metrics) over the first pulls and the scheduled second ones.
 //
@@ -17,11 +18,8 @@ import { parseDuration } from '../lib/duration.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
-import { indexerConfig } from '../indexer/config.ts';
-import { startIndexer } from '../indexer/service.ts';
 import { startSim, type SimHandle } from '../sim/index.ts';
 import { newKeyText } from '../sources/secret-box.ts';
-import { startTransformer, transformerConfig } from '../transformer/service.ts';
 
 const { values: o } = parseArgs({
   options: {
@@ -81,6 +79,12 @@ async function main() {
   };
   const quiet = createLogger('bench');
   quiet.level = 'error';
+  const service = (name: string) =>
+    spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', ...name.split(' ')], {
+      cwd: root,
+      env: { ...env, METRICS_PORT: '0' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   const sims: SimHandle[] = [];
   let totalPages = 0;
   for (let i = 0; i < count; i++) {
@@ -91,8 +95,7 @@ async function main() {
     totalPages += sims.at(-1)!.pages;
   }
   say(`${count} simulated sites, ${totalPages} current pages`);
-  const transformer = await startTransformer(transformerConfig(env), { log: quiet, progressEvery: 0 });
-  const indexer = await startIndexer(indexerConfig(env), { log: quiet });
+  const stages = [service('transformer'), service('indexer')];
   const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'sources'], {
     cwd: root,
     env,
@@ -198,8 +201,10 @@ async function main() {
 
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  await transformer.stop();
-  await indexer.stop();
+  for (const stage of stages) {
+    stage.kill('SIGTERM');
+    await new Promise((r) => stage.once('exit', r));
+  }
   for (const sim of sims) await sim.close();
   const cfg = servicesConfig(env);
   const es = createElasticsearch(cfg);

@@ -10,7 +10,7 @@ const environment = `
 Environment (see docs/sources.md):
   SOURCES_KEY_FILE              file holding the 256-bit key that encrypts stored API tokens (new-key makes one)
   SOURCES_ADMIN_TOKEN_FILE      file holding the admin bearer token the API accepts
-  SOURCES_HOST, SOURCES_PORT    where the API listens (default 127.0.0.1:8080)
+  SOURCES_HOST, SOURCES_PORT    where the API listens (default 127.0.0.1:8090)
   SOURCES_MAX_CONCURRENT_PULLS  pulls at once on this instance (default 8)
   SOURCES_DEFAULT_EVERY         schedule of a new source (default 4h); SOURCES_MAX_JITTER (default 15m)
   TOPIC_SOURCES, TOPIC_SOURCE_STATUS, SOURCES_GROUP_ID, SOURCES_SESSION_TIMEOUT_S, SOURCES_STATUS_EVERY_S
@@ -35,8 +35,7 @@ export function registerSources(program: Command): void {
         const log = createLogger('sources');
         const handle = await startSources(cfg, { log });
         process.stdout.write(
-          `sources service: console at ${handle.url}/console/ (sign in with the admin token), ` +
-            `API at ${handle.url}/api, OpenAPI at ${handle.url}/api/openapi.json\n`,
+          `sources service ${handle.instance}: API at ${handle.url}/api, OpenAPI at ${handle.url}/api/openapi.json, console at ${handle.url}/console/\n`,
         );
         await handle.service.stopped;
         await handle.stop();

@@ -26,7 +26,7 @@ const shape = {
     message: 'must name a file holding the admin bearer token the API accepts (any long random string)',
   }),
   SOURCES_HOST: z.string().min(1).default('127.0.0.1'),
-  SOURCES_PORT: vars.int(0, 65535, 8080).default(8080),
+  SOURCES_PORT: vars.int(0, 65535, 8090).default(8090),
   TOPIC_SOURCES: z.string().min(1).default('confluence.sources'),
   TOPIC_SOURCE_STATUS: z.string().min(1).default('confluence.sources.status'),
   SOURCES_TOPIC_PARTITIONS: vars.int(1, 1000, 12).default(12),

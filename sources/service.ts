@@ -24,7 +24,7 @@ import { parseStatus, type SourceStatus } from './status.ts';
 import { openTopicView } from './topic-view.ts';
 
 export interface SourcesHandle {
-  /** Where the API listens, e.g. http://127.0.0.1:8080 */
+  /** Where the API listens, e.g. http://127.0.0.1:8090 */
   url: string;
   instance: string;
   app: FastifyInstance;

@@ -71,7 +71,9 @@ function composeRunLines(): Array<{ service: string; args: string[]; where: stri
   const files = [
     'README.md',
     'docker-compose.yml',
-    ...readdirSync(path.join(root, 'docs')).map((f) => `docs/${f}`),
+    ...readdirSync(path.join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
   ];
   return files.flatMap((f) =>
     [...read(f).matchAll(/docker compose run --rm ([a-z-]+)((?: [a-z0-9-]+)*)/g)].map((m) => ({

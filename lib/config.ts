@@ -51,7 +51,16 @@ const intVar = (min: number, max: number, example: number) =>
     .min(min, { message: `must be at least ${min}, e.g. ${example}` })
     .max(max, { message: `must be at most ${max}, e.g. ${example}` });
 
-export const vars = { url: urlVar, int: intVar };
+/** The address a server listens on (loopback unless told otherwise, e.g. 0.0.0.0 in a container). */
+const listenHostVar = () =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9.:_[\]-]+$/, {
+      message: 'must be a host name or IP address to listen on, e.g. 0.0.0.0',
+    })
+    .default('127.0.0.1');
+
+export const vars = { url: urlVar, int: intVar, listenHost: listenHostVar };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const logShape = {

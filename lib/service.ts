@@ -6,7 +6,6 @@
 //   /healthz the earlier name of /readyz, kept for probes and scripts that use it
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { z } from 'zod';
 import { readConfig, vars, type Env } from './config.ts';
 import type { StageHandle } from './consumer.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -37,12 +36,7 @@ export interface ServiceHandle {
 }
 
 const shape = {
-  METRICS_HOST: z
-    .string()
-    .regex(/^[A-Za-z0-9.:_[\]-]+$/, {
-      message: 'must be a host name or IP address to listen on, e.g. 0.0.0.0',
-    })
-    .default('127.0.0.1'),
+  METRICS_HOST: vars.listenHost(),
   METRICS_PORT: vars.int(0, 65_535, 9464).default(0),
 };
 

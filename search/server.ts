@@ -21,12 +21,7 @@ export interface SearchServerConfig {
 }
 
 const shape = {
-  SEARCH_HOST: z
-    .string()
-    .regex(/^[A-Za-z0-9.:_[\]-]+$/, {
-      message: 'must be a host name or IP address to listen on, e.g. 0.0.0.0',
-    })
-    .default('127.0.0.1'),
+  SEARCH_HOST: vars.listenHost(),
   SEARCH_PORT: vars.int(0, 65_535, 8080).default(8080),
   SEARCH_API_KEYS_FILE: z.string().min(1).optional(),
   SEARCH_RATE_LIMIT_PER_MINUTE: vars.int(1, 100_000, 120).default(120),

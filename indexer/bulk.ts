@@ -8,8 +8,8 @@ import { backoffMs, isRetryableStatus, sleep } from './retry.ts';
 export interface BulkItem {
   index: string;
   id: string;
-  /** The document, serialized once (its size decides the chunking). */
-  source: string;
+  /** The document, serialized once (its size decides the chunking); null deletes the document. */
+  source: string | null;
 }
 
 export interface Rejection {
@@ -23,14 +23,19 @@ export interface Chunk {
   bytes: number;
 }
 
-const actionLine = (item: BulkItem) => JSON.stringify({ index: { _index: item.index, _id: item.id } });
+const actionLine = (item: BulkItem) =>
+  JSON.stringify({ [item.source === null ? 'delete' : 'index']: { _index: item.index, _id: item.id } });
+
+/** A bulk request's lines for one item: a deletion has no document line. */
+const lines = (item: BulkItem) =>
+  item.source === null ? [actionLine(item)] : [actionLine(item), item.source];
 
 /** Splits items into bulk requests of at most maxDocs items and (unless one item alone is larger) maxBytes. */
 export function chunkItems(items: BulkItem[], maxBytes: number, maxDocs: number): Chunk[] {
   const chunks: Chunk[] = [];
   let current: Chunk = { items: [], bytes: 0 };
   for (const item of items) {
-    const size = Buffer.byteLength(item.source) + actionLine(item).length + 2;
+    const size = Buffer.byteLength(item.source ?? '') + actionLine(item).length + 2;
     if (current.items.length > 0 && (current.items.length >= maxDocs || current.bytes + size > maxBytes)) {
       chunks.push(current);
       current = { items: [], bytes: 0 };
@@ -80,7 +85,7 @@ async function writeChunk(es: Elasticsearch, chunk: Chunk, opts: BulkOptions): P
   for (let attempt = 0; ; attempt++) {
     const started = performance.now();
     const response = await es.bulk({
-      operations: pending.flatMap((item) => [actionLine(item), item.source]),
+      operations: pending.flatMap(lines),
     });
     opts.onRequest?.((performance.now() - started) / 1000, pending.length, chunk.bytes);
     if (!response.errors) return rejected;
@@ -88,7 +93,8 @@ async function writeChunk(es: Elasticsearch, chunk: Chunk, opts: BulkOptions): P
     response.items.forEach((entry, i) => {
       const result = Object.values(entry)[0] as ItemResult;
       const item = pending[i]!;
-      if (result.status < 300) return;
+      // Deleting a page the index does not hold leaves it as wanted.
+      if (result.status < 300 || (item.source === null && result.status === 404)) return;
       if (isRetryableStatus(result.status)) retry.push(item);
       else
         rejected.push({

@@ -8,7 +8,7 @@ import { createKafka, ensureTopics } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import type { StageDeps } from '../lib/service.ts';
-import type { HtmlPageEvent, MarkerEvent, PageOrFailureEvent } from '../schemas/index.ts';
+import { pageIdOf, type HtmlPageEvent, type MarkerEvent, type PageOrFailureEvent } from '../schemas/index.ts';
 import { writeBulk, type BulkItem } from './bulk.ts';
 import { closed, type RunState } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
@@ -124,7 +124,8 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     for (const [runId, { at }] of runs) if (now - at > 10 * touchEveryMs) runs.delete(runId);
   };
 
-  // Index: pages and conversion failures of one stretch between markers, in bulk.
+  // Index: pages, conversion failures and removals of one stretch between markers, in bulk. A failed or
+  // removed page is deleted from the run's index: a refresh's index starts as a copy of the live one.
   const indexEvents = async (events: PageOrFailureEvent[]) => {
     const items: (BulkItem & { event: PageOrFailureEvent })[] = [];
     for (const event of events) {
@@ -134,11 +135,14 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
       if (event.page) {
         const source = JSON.stringify({ ...event.page, runId: event.runId, sourceId: event.sourceId });
         items.push({ index: run.index, id: event.page.pageId, source, event });
-      } else
-        items.push({
-          ...store.failureItem(event, event.failure.pageId, event.failure.reason, 'convert'),
-          event,
-        });
+      } else {
+        items.push({ index: run.index, id: pageIdOf(event), source: null, event });
+        if (event.failure)
+          items.push({
+            ...store.failureItem(event, event.failure.pageId, event.failure.reason, 'convert'),
+            event,
+          });
+      }
     }
     if (items.length === 0) return;
     const bulk = { ...cfg.bulk, heartbeat: () => heartbeat(), onRequest: m.observeBulk };

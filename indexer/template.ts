@@ -42,6 +42,9 @@ export function pageMappings(textAnalyzer: string) {
       labels: keyword,
       author: keyword,
       // Nested, so a search can tell which section of a page matched best (inner hits).
+      // Compared by the next refresh, never searched.
+      fingerprint: { type: 'keyword' as const, index: false, doc_values: false },
+      converter: keyword,
       sections: {
         type: 'nested' as const,
         properties: {

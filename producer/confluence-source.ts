@@ -67,6 +67,7 @@ export function toPage(p: V2Page, space: Space, pageBase: string, fetchedAt: num
     users: [],
     visibility: null,
     visibilityReason: null,
+    fingerprint: null,
   };
 }
 

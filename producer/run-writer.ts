@@ -14,7 +14,7 @@ import type {
   RunMarker,
   RunMarkerKind,
 } from '../schemas/index.ts';
-import { recordedVisibility } from '../schemas/index.ts';
+import { pageIdOf, recordedVisibility } from '../schemas/index.ts';
 import { createBudget } from './budget.ts';
 
 /**
@@ -113,6 +113,7 @@ export function createRunWriter(opts: {
     reason,
     at: Date.now(),
     replayOf,
+    refresh: null,
   });
 
   /** One marker per partition, in one acknowledged send; returns each partition's marker offset. */
@@ -120,7 +121,13 @@ export function createRunWriter(opts: {
     const messages = await Promise.all(
       spans.map(async ({ partition }) => ({
         partition,
-        value: await encode({ runId, sourceId, page: null, marker: marker(kind, partition, reason) }),
+        value: await encode({
+          runId,
+          sourceId,
+          page: null,
+          marker: marker(kind, partition, reason),
+          removal: null,
+        }),
       })),
     );
     const acks = await producer.send({ topic, acks: -1, messages });
@@ -133,6 +140,9 @@ export function createRunWriter(opts: {
       sourceId,
       status,
       replayOf,
+      baseRunId: null,
+      unchanged: 0,
+      removed: 0,
       startedAt,
       endedAt: status === 'RUNNING' ? null : Date.now(),
       ...counts,
@@ -214,11 +224,11 @@ export function createRunWriter(opts: {
       emit(batch, (page) => ({
         id: page.id,
         internal: recordedVisibility(page).visibility === 'internal',
-        event: { runId, sourceId, page, marker: null },
+        event: { runId, sourceId, page, marker: null, removal: null },
       })),
     forward: (batch) =>
       emit(batch, (event) => ({
-        id: event.page ? event.page.pageId : event.failure.pageId,
+        id: pageIdOf(event),
         internal: event.page?.visibility === 'internal',
         event: { ...event, runId, sourceId },
       })),

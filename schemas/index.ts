@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs';
 type AvroSchema = Record<string, unknown>;
 
 const files = [
+  'refresh-base',
   'run-marker',
+  'page-removal',
   'raw-page',
   'html-page',
   'conversion-failure',
@@ -56,5 +58,5 @@ export const topicSchemas = {
 
 export type TopicKind = keyof typeof topicSchemas;
 export type * from './types.ts';
-export { envelopeProblem } from './events.ts';
+export { envelopeProblem, pageIdOf } from './events.ts';
 export * from './visibility.ts';

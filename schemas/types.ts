@@ -13,6 +13,22 @@ export interface RunMarker {
   reason: string | null;
   at: number;
   replayOf: string | null;
+  /** START of an incremental run: the version it builds on; null for a full run. */
+  refresh: RefreshBase | null;
+}
+
+/** What an incremental run builds on. */
+export interface RefreshBase {
+  /** The run whose index is copied before this run's changes are applied. */
+  baseRunId: string;
+  /** When the last full run of this chain started (the full-refresh cadence counts from it). */
+  fullAt: number;
+}
+
+/** A refresh: a page of the base version that is not in this one. */
+export interface PageRemoval {
+  pageId: string;
+  reason: string;
 }
 
 export interface Space {
@@ -49,6 +65,8 @@ export interface RawPage {
   /** As the source's policy decided at pull time; null in records from before the policy. */
   visibility: Visibility | null;
   visibilityReason: VisibilityReason | null;
+  /** What the document depends on besides the body (producer/fingerprint.ts); null before refreshes. */
+  fingerprint: string | null;
 }
 
 export interface PageRef {
@@ -83,6 +101,10 @@ export interface HtmlPage {
   /** Display name of the last version's author. */
   author: string | null;
   sections: Section[];
+  /** The raw page's fingerprint, compared by the next refresh. */
+  fingerprint: string | null;
+  /** The converter version that made html, text and sections; empty in older records. */
+  converter: string;
 }
 
 /** A stretch of a page's text under one heading. */
@@ -106,17 +128,23 @@ interface EventOf {
 }
 
 /** The raw pages topic: exactly one of page / marker is set (the Avro record allows any; readers check). */
-export type RawPageEvent = EventOf & ({ page: RawPage; marker: null } | { page: null; marker: RunMarker });
+export type RawPageEvent = EventOf &
+  (
+    | { page: RawPage; marker: null; removal: null }
+    | { page: null; marker: RunMarker; removal: null }
+    | { page: null; marker: null; removal: PageRemoval }
+  );
 
 /** The HTML pages topic: exactly one of page / failure / marker is set. */
 export type HtmlPageEvent = EventOf &
   (
-    | { page: HtmlPage; failure: null; marker: null }
-    | { page: null; failure: ConversionFailure; marker: null }
-    | { page: null; failure: null; marker: RunMarker }
+    | { page: HtmlPage; failure: null; marker: null; removal: null }
+    | { page: null; failure: ConversionFailure; marker: null; removal: null }
+    | { page: null; failure: null; marker: RunMarker; removal: null }
+    | { page: null; failure: null; marker: null; removal: PageRemoval }
   );
 
-/** An HTML-topic event that accounts for one page: converted, or failed. */
+/** An HTML-topic event that changes one page of the run's version: converted, failed, or removed. */
 export type PageOrFailureEvent = Extract<HtmlPageEvent, { marker: null }>;
 
 /** A marker event of either topic, once narrowed (`event.marker !== null`). */
@@ -143,11 +171,17 @@ export interface Run {
   sourceId: string;
   status: RunStatus;
   replayOf: string | null;
+  /** An incremental run: the live run it applied its changes to; null for a full run. */
+  baseRunId: string | null;
   startedAt: number;
   endedAt: number | null;
   spaces: number;
   pages: number;
   personalPages: number;
+  /** An incremental run: pages kept from the base version without fetching their bodies. */
+  unchanged: number;
+  /** Pages of the base version not in this one. */
+  removed: number;
   bytes: number;
   requests: number;
   retries: number;

@@ -115,7 +115,9 @@ it('skips and counts every bad record on both topics, stays up, and the next run
       reason: null,
       at: 1,
       replayOf: null,
+      refresh: null,
     },
+    removal: null,
   });
   const htmlEvent = await codecs.htmlPages.encode({
     runId: 'R',
@@ -123,6 +125,7 @@ it('skips and counts every bad record on both topics, stays up, and the next run
     page: null,
     failure: { pageId: '1', reason: 'a reason long enough to truncate' },
     marker: null,
+    removal: null,
   });
   for (const [topic, valid] of [
     [cfg.topics.rawPages, rawEvent],

@@ -40,6 +40,7 @@ describe('real stack wiring', () => {
         ...RAW_PAGE_DEFAULTS,
       },
       marker: null,
+      removal: null,
     };
     const producer = kafka.producer();
     await producer.connect();

@@ -11,6 +11,7 @@ export const RAW_PAGE_DEFAULTS = {
   users: [],
   visibility: null,
   visibilityReason: null,
+  fingerprint: null,
 } satisfies Partial<RawPage>;
 
 export const HTML_PAGE_DEFAULTS = {
@@ -19,4 +20,6 @@ export const HTML_PAGE_DEFAULTS = {
   labels: [],
   author: null,
   sections: [],
+  fingerprint: null,
+  converter: '',
 } satisfies Partial<HtmlPage>;

@@ -7,6 +7,13 @@ import { parseStorage } from './storage-parser.ts';
 
 export type { PageContext };
 
+/**
+ * The converter's version, recorded on every document. Raise it with any change to what a page converts
+ * to: the next run of every source is then a full one (producer/refresh-plan.ts), so no document made
+ * by an older converter stays live.
+ */
+export const CONVERTER_VERSION = '1';
+
 export interface Converted {
   html: string;
   /** Readable text for search and snippets: one line per block, no markup. */

@@ -10,13 +10,20 @@ import {
   type RawPageEvent,
   type RunMarker,
 } from '../schemas/index.ts';
-import { ConversionError, convertPage, type Converted, type PageContext } from './convert.ts';
+import {
+  CONVERTER_VERSION,
+  ConversionError,
+  convertPage,
+  type Converted,
+  type PageContext,
+} from './convert.ts';
 
 export type Convert = (storage: string, ctx: PageContext) => Converted;
 
 export type Transformed =
   | { kind: 'page'; event: Extract<HtmlPageEvent, { page: HtmlPage }> }
   | { kind: 'marker'; marker: RunMarker; event: MarkerEvent<HtmlPageEvent> }
+  | { kind: 'removal'; event: Extract<HtmlPageEvent, { removal: object }> }
   | {
       kind: 'failure';
       code: string;
@@ -37,7 +44,7 @@ export function wikiBaseOf(pageUrl: string): string | null {
 }
 
 /**
- * Maps one raw event to its output. Markers pass unchanged; a page becomes an HTML page, or a failure
+ * Maps one raw event to its output. Markers and removals pass unchanged; a page becomes an HTML page, or a failure
  * plus a dead letter when it cannot be converted — never an exception, so bad input cannot stop the
  * service.
  */
@@ -45,7 +52,15 @@ export function transformEvent(raw: RawPageEvent, now: number, convert: Convert 
   const { runId, sourceId } = raw;
   if (raw.marker) {
     const { marker } = raw;
-    return { kind: 'marker', marker, event: { runId, sourceId, page: null, failure: null, marker } };
+    return {
+      kind: 'marker',
+      marker,
+      event: { runId, sourceId, page: null, failure: null, marker, removal: null },
+    };
+  }
+  if (raw.removal) {
+    const { removal } = raw;
+    return { kind: 'removal', event: { runId, sourceId, page: null, failure: null, marker: null, removal } };
   }
   let page: HtmlPage;
   try {
@@ -53,7 +68,7 @@ export function transformEvent(raw: RawPageEvent, now: number, convert: Convert 
   } catch (err) {
     return failed(raw, raw.page, err, now);
   }
-  return { kind: 'page', event: { runId, sourceId, page, failure: null, marker: null } };
+  return { kind: 'page', event: { runId, sourceId, page, failure: null, marker: null, removal: null } };
 }
 
 function htmlPageOf(raw: RawPage, convert: Convert): HtmlPage {
@@ -91,6 +106,8 @@ function htmlPageOf(raw: RawPage, convert: Convert): HtmlPage {
     labels: raw.labels,
     author: (raw.authorId && users.get(raw.authorId)) || null,
     sections,
+    fingerprint: raw.fingerprint,
+    converter: CONVERTER_VERSION,
   };
 }
 
@@ -106,7 +123,7 @@ export function failed(
   return {
     kind: 'failure',
     code,
-    event: { runId, sourceId, page: null, failure: { pageId: page.id, reason }, marker: null },
+    event: { runId, sourceId, page: null, failure: { pageId: page.id, reason }, marker: null, removal: null },
     deadLetter: { runId, sourceId, reason, page, failedAt: now },
   };
 }

@@ -124,6 +124,7 @@ export async function startTransformer(
 
   function account(out: Transformed): void {
     const { runId, sourceId } = out.event;
+    if (out.kind === 'removal') return; // the indexer counts what a run removed
     if (out.kind === 'marker') {
       m.markers.inc({ kind: out.marker.kind });
       log.info(

@@ -101,8 +101,10 @@ export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWrite
       reason: null,
       at: Date.now(),
       replayOf: run.replayOf,
+      refresh: null,
       ...extra,
     },
+    removal: null,
   });
   const all = (run: TestRun, make: (p: number) => HtmlPageEvent, only?: number[]) =>
     send(
@@ -132,7 +134,14 @@ export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWrite
           return {
             partition,
             key: pg.pageId,
-            event: { runId: run.runId, sourceId: run.sourceId, page: pg, failure: null, marker: null },
+            event: {
+              runId: run.runId,
+              sourceId: run.sourceId,
+              page: pg,
+              failure: null,
+              marker: null,
+              removal: null,
+            },
           };
         }),
       );
@@ -146,7 +155,14 @@ export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWrite
           return {
             partition,
             key: f.pageId,
-            event: { runId: run.runId, sourceId: run.sourceId, page: null, failure: f, marker: null },
+            event: {
+              runId: run.runId,
+              sourceId: run.sourceId,
+              page: null,
+              failure: f,
+              marker: null,
+              removal: null,
+            },
           };
         }),
       );

@@ -11,9 +11,11 @@ describe('envelopeProblem', () => {
     expect(envelopeProblem({ runId: 'R', sourceId: 's', page: null, marker: { kind: 'END' } })).toBeNull();
   });
   it('names what is wrong with an empty or an overfull envelope', () => {
-    expect(envelopeProblem(base)).toBe('the envelope holds neither a page, a failure nor a marker');
+    expect(envelopeProblem(base)).toBe(
+      'the envelope holds neither a page, a failure, a marker nor a removal',
+    );
     expect(envelopeProblem({ ...base, page: {}, marker: {} })).toBe(
-      'the envelope holds more than one of page, failure and marker (page, marker)',
+      'the envelope holds more than one of page, failure, marker and removal (page, marker)',
     );
   });
 });

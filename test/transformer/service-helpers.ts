@@ -57,11 +57,12 @@ export function rawRunWriter(
           reason: null,
           at: Date.now(),
           replayOf: null,
+          refresh: null,
         };
         return {
           key: null,
           partition,
-          event: { runId: run.runId, sourceId: run.sourceId, page: null, marker },
+          event: { runId: run.runId, sourceId: run.sourceId, page: null, marker, removal: null },
         };
       }),
     );
@@ -76,7 +77,7 @@ export function rawRunWriter(
           return {
             key: page.id,
             partition,
-            event: { runId: run.runId, sourceId: run.sourceId, page, marker: null },
+            event: { runId: run.runId, sourceId: run.sourceId, page, marker: null, removal: null },
           };
         }),
       ),

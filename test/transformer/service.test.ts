@@ -23,7 +23,13 @@ function rawPage(over: Partial<RawPage> = {}): RawPage {
   };
 }
 
-const event = (page: RawPage): RawPageEvent => ({ runId: 'RUN1', sourceId: 'acme', page, marker: null });
+const event = (page: RawPage): RawPageEvent => ({
+  runId: 'RUN1',
+  sourceId: 'acme',
+  page,
+  marker: null,
+  removal: null,
+});
 
 describe('wikiBaseOf', () => {
   it('is everything before /spaces/ in the page URL', () => {
@@ -86,11 +92,24 @@ describe('transformEvent', () => {
       reason: null,
       at: NOW,
       replayOf: null,
+      refresh: null,
     };
-    expect(transformEvent({ runId: 'RUN1', sourceId: 'acme', page: null, marker }, NOW)).toEqual({
+    expect(
+      transformEvent({ runId: 'RUN1', sourceId: 'acme', page: null, marker, removal: null }, NOW),
+    ).toEqual({
       kind: 'marker',
       marker,
-      event: { runId: 'RUN1', sourceId: 'acme', page: null, failure: null, marker },
+      event: { runId: 'RUN1', sourceId: 'acme', page: null, failure: null, marker, removal: null },
+    });
+  });
+
+  it('passes a removal on unchanged', () => {
+    const removal = { pageId: '7', reason: 'gone' };
+    expect(
+      transformEvent({ runId: 'RUN1', sourceId: 'acme', page: null, marker: null, removal }, NOW),
+    ).toEqual({
+      kind: 'removal',
+      event: { runId: 'RUN1', sourceId: 'acme', page: null, failure: null, marker: null, removal },
     });
   });
 
@@ -105,6 +124,7 @@ describe('transformEvent', () => {
       sourceId: 'acme',
       page: null,
       marker: null,
+      removal: null,
       failure: {
         pageId: '42',
         reason: expect.stringMatching(/^invalid-context: base URL must be an absolute/),

@@ -9,6 +9,7 @@ import {
   type RegistryAccess,
 } from './connections.ts';
 import { ConfigError } from './errors.ts';
+import { parseDuration } from './duration.ts';
 
 export type Env = Record<string, string | undefined>;
 
@@ -60,7 +61,19 @@ const listenHostVar = () =>
     })
     .default('127.0.0.1');
 
-export const vars = { url: urlVar, int: intVar, listenHost: listenHostVar };
+/** A duration as people write it (`90s`, `30m`, `4h`, `1d`; lib/duration.ts), as milliseconds. */
+const durationVar = (example: string) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a duration like ${example} (a number and s, m, h or d)`,
+    });
+    return z.NEVER;
+  });
+
+export const vars = { url: urlVar, int: intVar, listenHost: listenHostVar, duration: durationVar };
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const logShape = {

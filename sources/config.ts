@@ -4,18 +4,6 @@ import { z } from 'zod';
 import { readConfig, vars, type Env } from '../lib/config.ts';
 import { indexerConfig, type IndexerConfig } from '../indexer/config.ts';
 import { producerTuning, type ProducerTuning } from '../producer/config.ts';
-import { parseDuration } from '../lib/duration.ts';
-
-const duration = (example: string) =>
-  z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms !== undefined) return ms;
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be a duration like ${example} (a number and s, m, h or d)`,
-    });
-    return z.NEVER;
-  });
 
 const shape = {
   SOURCES_KEY_FILE: z.string({
@@ -25,15 +13,15 @@ const shape = {
   SOURCES_ADMIN_TOKEN_FILE: z.string({
     message: 'must name a file holding the admin bearer token the API accepts (any long random string)',
   }),
-  SOURCES_HOST: z.string().min(1).default('127.0.0.1'),
+  SOURCES_HOST: vars.listenHost(),
   SOURCES_PORT: vars.int(0, 65535, 8090).default(8090),
   TOPIC_SOURCES: z.string().min(1).default('confluence.sources'),
   TOPIC_SOURCE_STATUS: z.string().min(1).default('confluence.sources.status'),
   SOURCES_TOPIC_PARTITIONS: vars.int(1, 1000, 12).default(12),
   SOURCES_GROUP_ID: z.string().min(1).optional(),
   SOURCES_MAX_CONCURRENT_PULLS: vars.int(1, 1000, 8).default(8),
-  SOURCES_DEFAULT_EVERY: duration('4h').prefault('4h'),
-  SOURCES_MAX_JITTER: duration('15m').prefault('15m'),
+  SOURCES_DEFAULT_EVERY: vars.duration('4h').prefault('4h'),
+  SOURCES_MAX_JITTER: vars.duration('15m').prefault('15m'),
   SOURCES_SESSION_TIMEOUT_S: vars.int(6, 300, 30).default(30),
   SOURCES_STATUS_EVERY_S: vars.int(1, 60, 2).default(2),
 };

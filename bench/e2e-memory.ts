@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { servicesConfig } from '../lib/config.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
+import { isDecided, isFlipped } from '../indexer/completion.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';
@@ -66,8 +67,8 @@ async function measure(pages: number) {
     const store = createRunStore(es, services.indexPrefix);
     for (;;) {
       const state = await store.get(pull.runId).catch(() => null);
-      if (state && state.status !== 'indexing') {
-        if (state.status !== 'flipped') throw new Error(`the run was ${state.status}: ${state.reason}`);
+      if (state && isDecided(state)) {
+        if (!isFlipped(state)) throw new Error(`the run was ${state.status}: ${state.reason}`);
         break;
       }
       for (const [name, child] of Object.entries(stages))

@@ -6,6 +6,7 @@ import { servicesConfig } from '../lib/config.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from '../indexer/config.ts';
+import { isDecided, isFlipped } from '../indexer/completion.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
 import { cleanUp, openHtmlTopic, page } from '../test/indexer/fixtures.ts';
@@ -56,8 +57,8 @@ const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsa
 const started = Date.now();
 const indexer = await startIndexer(cfg, { log: createLogger('indexer') });
 let state = await store.get(run.runId);
-while (state?.status !== 'flipped') {
-  if (state && state.status !== 'indexing') throw new Error(`run ended ${state.status}: ${state.reason}`);
+while (!state || !isFlipped(state)) {
+  if (state && isDecided(state)) throw new Error(`run ended ${state.status}: ${state.reason}`);
   await new Promise((r) => setTimeout(r, 100));
   state = await store.get(run.runId);
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/log.ts';
 import type { Visibility } from '../schemas/index.ts';
 import { retention, type RunState } from './completion.ts';
 import type { RunStore } from './run-state.ts';
-import { aliasName } from './template.ts';
+import { aliasName, isRunIndexOf, parseRunIndexName } from './index-names.ts';
 
 /** The indices the alias points at now (one, once a run has gone live; none before). */
 export async function aliasHolders(es: Elasticsearch, alias: string): Promise<string[]> {
@@ -26,8 +26,8 @@ export async function liveRun(
   if (!index) return null;
   const [run] = (await store.list({ sourceId })).filter((r) => r.index === index);
   const { docs, publicDocs } = await audienceCounts(es, alias);
-  // The index name carries the run id in lower case; ULIDs are upper case.
-  return { runId: run?.runId ?? index.slice(alias.length + 1).toUpperCase(), index, docs, publicDocs };
+  const runId = run?.runId ?? parseRunIndexName(prefix, index)?.runId ?? index;
+  return { runId, index, docs, publicDocs };
 }
 
 /** Pages in an index or alias, all and public (for the shrink and audience-shift guards). */
@@ -91,8 +91,7 @@ export async function deleteSourceIndices(
     { index: `${alias}-*`, expand_wildcards: ['open', 'closed'] },
     { ignore: [404] },
   );
-  const ours = new RegExp(`^${alias}-[0-9a-z]{26}$`);
-  const indices = Object.keys(found).filter((name) => ours.test(name));
+  const indices = Object.keys(found).filter((name) => isRunIndexOf(prefix, sourceId, name));
   if (indices.length > 0) await es.indices.delete({ index: indices }, { ignore: [404] });
   return indices.sort();
 }

@@ -2,7 +2,30 @@
 // rule (complete, adds up, monotonic, mass-deletion guard) is unit-tested on its own.
 import { isNewerRun } from '../lib/run-id.ts';
 
-export type RunStatus = 'indexing' | 'held' | 'flipped' | 'failed' | 'superseded' | 'rolled-back';
+export const RUN_STATUSES = ['indexing', 'held', 'flipped', 'failed', 'superseded', 'rolled-back'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+// What a run's status means, defined once: the indexer, ops, the sources service and the tests ask
+// these instead of comparing statuses themselves. The lists are for queries on the run state index.
+type WithStatus = Pick<RunState, 'status'>;
+
+/** Still taking pages, waiting for its END markers. */
+export const OPEN: RunStatus[] = ['indexing'];
+/** Went live at some point (a rollback does not undo that, for the monotonic guard). */
+export const WENT_LIVE: RunStatus[] = ['flipped', 'rolled-back'];
+/** Judged never to go live (failed, or too late). */
+export const REFUSED: RunStatus[] = ['failed', 'superseded'];
+/** Never goes live (again): its index is deleted once the grace period is over. */
+export const DEAD: RunStatus[] = [...REFUSED, 'rolled-back'];
+
+export const isOpen = (run: WithStatus) => OPEN.includes(run.status);
+/** The indexer has given its verdict (any status but open). */
+export const isDecided = (run: WithStatus) => !isOpen(run);
+export const isHeld = (run: WithStatus) => run.status === 'held';
+export const isFlipped = (run: WithStatus) => run.status === 'flipped';
+export const wentLive = (run: WithStatus) => WENT_LIVE.includes(run.status);
+export const isRefused = (run: WithStatus) => REFUSED.includes(run.status);
+export const isDead = (run: WithStatus) => DEAD.includes(run.status);
 
 export interface EndSeen {
   pagesInPartition: number;
@@ -176,7 +199,7 @@ export function staleness(
   run: Pick<RunState, 'status' | 'firstSeenAt' | 'lastActivityAt'>,
   s: Staleness,
 ): string | null {
-  if (run.status !== 'indexing') return null;
+  if (!isOpen(run)) return null;
   const since = Math.max(run.lastActivityAt ?? run.firstSeenAt, s.watchingSince);
   if (s.now - since < s.staleMs) return null;
   return `no END from the producer within ${duration(s.staleMs)}: the producer likely died mid-run; the next run replaces it`;
@@ -184,7 +207,7 @@ export function staleness(
 
 /** A run that can never go live takes no more pages (late records of a stale run, redeliveries). */
 export function closed(run: Pick<RunState, 'status' | 'deletedAt'>): boolean {
-  return Boolean(run.deletedAt) || run.status === 'failed' || run.status === 'superseded';
+  return Boolean(run.deletedAt) || isRefused(run);
 }
 
 const duration = (ms: number) => {
@@ -214,14 +237,9 @@ export function retention(
 ): string[] {
   const present = runs.filter((r) => !r.deletedAt && r.runId !== liveRunId);
   const previous = present
-    .filter((r) => r.status === 'flipped' && liveRunId !== null && isNewerRun(liveRunId, r.runId))
+    .filter((r) => isFlipped(r) && liveRunId !== null && isNewerRun(liveRunId, r.runId))
     .sort((a, b) => (isNewerRun(a.runId, b.runId) ? -1 : 1));
-  const dead = present.filter(
-    (r) =>
-      (r.status === 'failed' || r.status === 'superseded' || r.status === 'rolled-back') &&
-      r.deleteAfter != null &&
-      r.deleteAfter <= now,
-  );
+  const dead = present.filter((r) => isDead(r) && r.deleteAfter != null && r.deleteAfter <= now);
   return [...previous.slice(keepPrevious), ...dead].map((r) => r.index);
 }
 
@@ -229,7 +247,7 @@ export function retention(
 export function rollbackTarget<R extends KeptRun>(runs: R[], liveRunId: string): R | null {
   return (
     runs
-      .filter((r) => r.status === 'flipped' && !r.deletedAt && isNewerRun(liveRunId, r.runId))
+      .filter((r) => isFlipped(r) && !r.deletedAt && isNewerRun(liveRunId, r.runId))
       .sort((a, b) => (isNewerRun(a.runId, b.runId) ? -1 : 1))[0] ?? null
   );
 }

@@ -7,6 +7,10 @@ import { isNewerRun } from '../lib/run-id.ts';
 import { applyRetention, audienceCounts, liveRun, moveAlias } from './alias.ts';
 import {
   decide,
+  isDead,
+  isHeld,
+  isOpen,
+  OPEN,
   readiness,
   staleness,
   superseded,
@@ -16,7 +20,8 @@ import {
 } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
 import type { RunStore } from './run-state.ts';
-import { aliasName, restoreSearchSettings } from './template.ts';
+import { aliasName } from './index-names.ts';
+import { restoreSearchSettings } from './template.ts';
 
 export type Outcome = 'flipped' | 'held' | 'failed' | 'superseded';
 
@@ -58,12 +63,11 @@ export function createFinalizer(d: FinalizerDeps) {
     extra: Partial<RunState> = {},
   ) => {
     const now = Date.now();
-    const dead = status === 'failed' || status === 'superseded';
     await d.store.update(run.runId, {
       status,
       reason,
       decidedAt: now,
-      ...(dead ? { deleteAfter: now + d.cfg.deadRunGraceMs } : {}),
+      ...(isDead({ status }) ? { deleteAfter: now + d.cfg.deadRunGraceMs } : {}),
       ...extra,
     });
     return { ...run, status, reason, decidedAt: now, ...extra };
@@ -102,7 +106,7 @@ export function createFinalizer(d: FinalizerDeps) {
 
   async function finalizeNow(runId: string, release: boolean): Promise<RunState | null> {
     const run = await d.store.get(runId);
-    if (!run || run.status !== (release ? 'held' : 'indexing')) return run;
+    if (!run || !(release ? isHeld(run) : isOpen(run))) return run;
     const log = d.log.child({ runId, sourceId: run.sourceId });
     const seen = await d.store.markers(runId);
     const ready = readiness(seen);
@@ -182,7 +186,7 @@ export function createFinalizer(d: FinalizerDeps) {
 
     /** After a restart: runs whose markers all arrived but which were never decided. */
     async recover(): Promise<void> {
-      for (const run of await d.store.list({ statuses: ['indexing'] })) await this.finalize(run.runId);
+      for (const run of await d.store.list({ statuses: OPEN })) await this.finalize(run.runId);
     },
 
     /**
@@ -194,7 +198,7 @@ export function createFinalizer(d: FinalizerDeps) {
       const stale = { now: Date.now(), staleMs: d.cfg.staleRunMs, watchingSince };
       for (const run of runs.filter((r) => staleness(r, stale)))
         await serialized(run.sourceId, () => failIfStale(run.runId, watchingSince));
-      for (const run of runs.filter((r) => r.status === 'held')) {
+      for (const run of runs.filter(isHeld)) {
         const late = superseded(run.runId, await d.store.newestLive(run.sourceId));
         if (late) await serialized(run.sourceId, () => decided(run, 'superseded', late));
       }

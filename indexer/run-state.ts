@@ -7,8 +7,9 @@
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { HtmlPageEvent, RunMarker } from '../schemas/index.ts';
 import type { BulkItem } from './bulk.ts';
-import type { RunMarkers, RunState } from './completion.ts';
-import { runIndexName, runsIndexName, ignoreAlreadyExists } from './template.ts';
+import { WENT_LIVE, type RunMarkers, type RunState } from './completion.ts';
+import { runIndexName, runsIndexName } from './index-names.ts';
+import { ignoreAlreadyExists } from './template.ts';
 
 export type FailureStage = 'convert' | 'index';
 
@@ -185,7 +186,7 @@ export function createRunStore(es: Elasticsearch, prefix: string) {
 
     /** The newest run of the source that ever went live (a rollback does not make it "not newer"). */
     async newestLive(sourceId: string): Promise<string | null> {
-      const [run] = await this.list({ sourceId, statuses: ['flipped', 'rolled-back'], limit: 1 });
+      const [run] = await this.list({ sourceId, statuses: WENT_LIVE, limit: 1 });
       return run?.runId ?? null;
     },
   };

@@ -1,17 +1,8 @@
-// Index names, the index template (mapping of a page document) and the bulk-load settings of a run index.
+// The index template (mapping of a page document) and the bulk-load settings of a run index.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { HtmlPage } from '../schemas/index.ts';
 import type { IndexerConfig } from './config.ts';
-
-/** The alias the AI searches: one per source. */
-export const aliasName = (prefix: string, sourceId: string) => `${prefix}-${sourceId}`;
-
-/** One index per source and run; ULIDs are upper case, index names must not be. */
-export const runIndexName = (prefix: string, sourceId: string, runId: string) =>
-  `${prefix}-${sourceId}-${runId.toLowerCase()}`;
-
-/** Run state and page failures. Has no dash after the prefix, so the page template never matches it. */
-export const runsIndexName = (prefix: string) => `${prefix}-runs`;
+import { pageTemplateName, runIndexPattern } from './index-names.ts';
 
 /** What a page looks like in Elasticsearch: the converted page plus the run and source it came from. */
 export interface PageDocument extends HtmlPage {
@@ -63,8 +54,8 @@ export function pageMappings(textAnalyzer: string) {
 export async function ensureTemplate(es: Elasticsearch, cfg: IndexerConfig): Promise<void> {
   const prefix = cfg.services.indexPrefix;
   await es.indices.putIndexTemplate({
-    name: `${prefix}-pages`,
-    index_patterns: [`${prefix}-*-*`],
+    name: pageTemplateName(prefix),
+    index_patterns: [runIndexPattern(prefix)],
     // Above the built-in logs-*-* / metrics-*-* templates (100), in case a prefix collides with them.
     priority: 200,
     template: {

@@ -4,11 +4,11 @@ import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { aliasHolders, moveAlias } from '../indexer/alias.ts';
-import { rollbackTarget, type RunState } from '../indexer/completion.ts';
+import { isFlipped, isHeld, rollbackTarget, type RunState } from '../indexer/completion.ts';
 import type { IndexerConfig } from '../indexer/config.ts';
 import { createFinalizer } from '../indexer/finalize.ts';
 import { createRunStore } from '../indexer/run-state.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 
 export interface RunRow extends RunState {
   /** The alias points at this run's index now. */
@@ -112,13 +112,13 @@ export async function release(
   const store = createRunStore(es, cfg.services.indexPrefix);
   const run = await store.get(runId);
   if (!run) throw new UserError(`No run ${runId} recorded`, { hint: 'List runs with `ops runs`.' });
-  if (run.status !== 'held')
+  if (!isHeld(run))
     throw new UserError(`Run ${runId} is ${run.status}, not held: only held runs can be released`, {
       hint: 'List runs and their status with `ops runs`.',
     });
   const finalizer = createFinalizer({ es, cfg, store, log });
   const after = (await finalizer.finalize(runId, { release: true }))!;
-  if (after.status !== 'flipped')
+  if (!isFlipped(after))
     throw new UserError(
       `Run ${runId} was not flipped: ${after.status}${after.reason ? ` (${after.reason})` : ''}`,
       {

@@ -11,7 +11,7 @@ import { scanTopic } from '../lib/topic-scan.ts';
 import type { Run } from '../schemas/index.ts';
 import { aliasHolders } from '../indexer/alias.ts';
 import { createRunStore } from '../indexer/run-state.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 
 export interface TraceStep {
   where: string;

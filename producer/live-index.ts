@@ -1,8 +1,8 @@
 // What the source's live alias holds: page id → version. A run reads it before it ends so that a page
 // the live index has and the listing did not see is dropped only when Confluence confirms it is gone
-// (pull.ts). The alias is the indexer's (indexer/template.ts names it); no alias yet = a first sync.
+// (pull.ts). The alias is the indexer's (indexer/index-names.ts names it); no alias yet = a first sync.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 
 const PAGE = 10_000;
 

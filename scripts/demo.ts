@@ -51,6 +51,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
     { startIndexer },
     { indexerConfig },
     { createRunStore },
+    { isDecided, isFlipped },
     { aliasName },
     { searchAlias },
   ] = await Promise.all([
@@ -61,7 +62,8 @@ async function demo(opts: { keep: boolean }): Promise<void> {
     import('../indexer/service.ts'),
     import('../indexer/config.ts'),
     import('../indexer/run-state.ts'),
-    import('../indexer/template.ts'),
+    import('../indexer/completion.ts'),
+    import('../indexer/index-names.ts'),
     import('../search/query.ts'),
   ]);
 
@@ -118,7 +120,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
     const store = createRunStore(es, indexer.services.indexPrefix);
     const deadline = Date.now() + 180_000;
     let state = await store.get(pull.runId).catch(() => null);
-    while (!state || !['flipped', 'held', 'failed', 'superseded'].includes(state.status)) {
+    while (!state || !isDecided(state)) {
       if (Date.now() > deadline)
         throw new UserError(`Run ${pull.runId} did not go live within 3 minutes`, {
           hint: 'Check `npm run ops -- runs` and the transformer/indexer logs.',
@@ -126,7 +128,7 @@ async function demo(opts: { keep: boolean }): Promise<void> {
       await sleep(250);
       state = await store.get(pull.runId).catch(() => null);
     }
-    if (state.status !== 'flipped') {
+    if (!isFlipped(state)) {
       throw new UserError(`Run ${pull.runId} was ${state.status}: ${state.reason ?? ''}`, {
         hint: 'See `npm run ops -- runs --source demo`.',
       });

@@ -7,7 +7,7 @@ import { ExitCode, UserError } from '../lib/errors.ts';
 import type { HtmlPage, Visibility } from '../schemas/index.ts';
 import { elasticsearchError } from '../lib/elasticsearch.ts';
 import { isRetriable } from '../lib/errors.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 
 /** `customer`: public pages only. `agent`: internal and public pages. */
 export const audiences = ['customer', 'agent'] as const;

@@ -6,7 +6,7 @@ import { UserError } from '../lib/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { registerSecret } from '../lib/secrets.ts';
 import { deleteSourceIndices } from '../indexer/alias.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import type { CheckResult } from '../producer/check.ts';
 import type { ProducerTuning } from '../producer/config.ts';
 import { listSpaces } from '../producer/spaces.ts';

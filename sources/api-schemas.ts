@@ -1,6 +1,7 @@
 // The API's request and response shapes (zod): fastify validates requests and serializes responses
 // with them, and the OpenAPI document is generated from them, so the three never disagree.
 import { z } from 'zod';
+import { RUN_STATUSES } from '../indexer/completion.ts';
 import { deploymentSchema } from './record.ts';
 import { lastRun, runningPull } from './status.ts';
 
@@ -46,7 +47,7 @@ export const runRow = z
     sourceId: z.string(),
     index: z.string(),
     replayOf: z.string().nullable(),
-    status: z.enum(['indexing', 'held', 'flipped', 'failed', 'superseded', 'rolled-back']),
+    status: z.enum(RUN_STATUSES),
     reason: z.string().nullable(),
     firstSeenAt: z.number(),
     startedAt: when,

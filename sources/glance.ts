@@ -5,7 +5,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { RunState } from '../indexer/completion.ts';
 import type { IndexerConfig } from '../indexer/config.ts';
-import { aliasName, runsIndexName } from '../indexer/template.ts';
+import { aliasName, parseRunIndexName, runsIndexName } from '../indexer/index-names.ts';
 
 export interface PageCounts {
   public: number;
@@ -89,8 +89,7 @@ export interface Glance {
   latestRun: (RunState & { live: boolean }) | null;
 }
 
-const runIdOf = (prefix: string, sourceId: string, index: string) =>
-  index.slice(aliasName(prefix, sourceId).length + 1).toUpperCase();
+const runIdOf = (prefix: string, index: string) => parseRunIndexName(prefix, index)?.runId ?? index;
 
 /** When each live index went live: its run's flip time (the index name carries the run id, lower-cased). */
 async function flipTimes(
@@ -98,7 +97,7 @@ async function flipTimes(
   prefix: string,
   live: Map<string, string>,
 ): Promise<Map<string, number>> {
-  const runIds = [...live].map(([id, index]) => runIdOf(prefix, id, index));
+  const runIds = [...live.values()].map((index) => runIdOf(prefix, index));
   if (runIds.length === 0) return new Map();
   const res = await es.mget<RunState>({ index: runsIndexName(prefix), ids: runIds }, { ignore: [404] });
   const at = new Map<string, number>();
@@ -128,7 +127,7 @@ export async function glanceAt(
         {
           live: index
             ? {
-                runId: runIdOf(prefix, id, index),
+                runId: runIdOf(prefix, index),
                 index,
                 pages: counts.get(index) ?? { public: 0, internal: 0, total: 0 },
                 wentLiveAt: flipped.get(index) ?? null,

@@ -14,7 +14,7 @@ import { createCodecs, type Codecs } from '../lib/registry.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';
 import { startSim, type SimHandle } from '../sim/index.ts';

@@ -15,7 +15,7 @@ import { startIndexer } from '../indexer/service.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import type { RunState } from '../indexer/completion.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import { cleanUp, eventually, runDecided } from './indexer/fixtures.ts';
 import { isolatedEnv } from './stack/services.ts';
 

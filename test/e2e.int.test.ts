@@ -16,7 +16,7 @@ import type { Convert } from '../transformer/pipeline.ts';
 import { startIndexer } from '../indexer/service.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import { search } from '../search/query.ts';
 import { tracePage } from '../ops/trace.ts';
 import { createKafka } from '../lib/kafka.ts';

@@ -9,7 +9,7 @@ import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';
 import { startSim, type SimHandle } from '../sim/index.ts';

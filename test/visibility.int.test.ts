@@ -11,7 +11,7 @@ import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
 import type { StageHandle } from '../lib/consumer.ts';
-import { aliasName } from '../indexer/template.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import { release } from '../ops/runs.ts';
 import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';

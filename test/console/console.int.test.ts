@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startSim, type SimHandle } from '../../sim/index.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { servicesConfig } from '../../lib/config.ts';
-import { aliasName } from '../../indexer/template.ts';
+import { aliasName } from '../../indexer/index-names.ts';
 import { eventually } from '../indexer/fixtures.ts';
 import { expectedPageIds } from '../producer/helpers.ts';
 import { launchBrowser, openConsole, screenshot, seriousViolations, type ViewportName } from './browser.ts';

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import {
   addsUp,
   closed,
+  DEAD,
   decide,
+  isDead,
+  isDecided,
+  isFlipped,
+  isHeld,
+  isOpen,
+  isRefused,
+  OPEN,
+  RUN_STATUSES,
+  WENT_LIVE,
+  wentLive,
   pagesTotal,
   readiness,
   retention,
@@ -13,6 +24,7 @@ import {
   type EndSeen,
   type Facts,
   type KeptRun,
+  type RunStatus,
 } from '../../indexer/completion.ts';
 
 const end = (pagesTotal: number): EndSeen => ({ pagesInPartition: 1, pagesTotal, at: 1 });
@@ -232,5 +244,24 @@ describe('closed', () => {
     expect(closed({ status: 'flipped', deletedAt: 1 })).toBe(true);
     expect(closed({ status: 'indexing' })).toBe(false);
     expect(closed({ status: 'held' })).toBe(false);
+  });
+});
+
+describe('status predicates', () => {
+  const holds = (predicate: (run: { status: RunStatus }) => boolean) =>
+    RUN_STATUSES.filter((status) => predicate({ status }));
+  it('say what each status means, covering every status', () => {
+    expect(holds(isOpen)).toEqual(['indexing']);
+    expect(holds(isDecided)).toEqual(['held', 'flipped', 'failed', 'superseded', 'rolled-back']);
+    expect(holds(isHeld)).toEqual(['held']);
+    expect(holds(isFlipped)).toEqual(['flipped']);
+    expect(holds(wentLive)).toEqual(['flipped', 'rolled-back']);
+    expect(holds(isRefused)).toEqual(['failed', 'superseded']);
+    expect(holds(isDead)).toEqual(['failed', 'superseded', 'rolled-back']);
+  });
+  it('agree with the status lists used in queries', () => {
+    expect(holds(isOpen)).toEqual(OPEN);
+    expect(holds(wentLive)).toEqual(WENT_LIVE);
+    expect(holds(isDead)).toEqual(DEAD);
   });
 });

@@ -8,7 +8,8 @@ import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';
 import type { HtmlPage, HtmlPageEvent, RunMarker, RunMarkerKind } from '../../schemas/index.ts';
-import type { RunState } from '../../indexer/completion.ts';
+import { isDecided, type RunState } from '../../indexer/completion.ts';
+import { pageTemplateName } from '../../indexer/index-names.ts';
 import type { RunStore } from '../../indexer/run-state.ts';
 import { HTML_PAGE_DEFAULTS } from '../page-defaults.ts';
 
@@ -210,7 +211,7 @@ export function runDecided(store: RunStore, runId: string, timeoutMs = 60_000): 
   return eventually(
     async () => {
       const state = await store.get(runId).catch(() => null);
-      return state && state.status !== 'indexing' ? state : undefined;
+      return state && isDecided(state) ? state : undefined;
     },
     `run ${runId} decided`,
     timeoutMs,
@@ -222,7 +223,7 @@ export async function cleanUp(cfg: ServicesConfig): Promise<void> {
   const es = createElasticsearch(cfg);
   await es.indices.delete({ index: `${cfg.indexPrefix}-*` }, { ignore: [404] }).catch(() => {});
   await es.indices
-    .deleteIndexTemplate({ name: `${cfg.indexPrefix}-pages` }, { ignore: [404] })
+    .deleteIndexTemplate({ name: pageTemplateName(cfg.indexPrefix) }, { ignore: [404] })
     .catch(() => {});
   await es.close();
   const admin = createKafka(cfg, 'test-cleanup', createLogger('test-cleanup')).admin();

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createCodecs } from '../../lib/registry.ts';
-import { aliasName } from '../../indexer/template.ts';
+import { aliasName } from '../../indexer/index-names.ts';
 import { producerConfig } from '../../producer/config.ts';
 import { runPull } from '../../producer/run.ts';
 import type { RawPageEvent } from '../../schemas/index.ts';

@@ -14,7 +14,8 @@ import { registerSearch } from '../../search/cli.ts';
 import { search, SearchError, type SearchResponse } from '../../search/query.ts';
 import { searchOpenApi } from '../../search/openapi.ts';
 import { searchServerConfig, startSearchServer, type SearchServer } from '../../search/server.ts';
-import { aliasName, pageMappings, type PageDocument } from '../../indexer/template.ts';
+import { aliasName } from '../../indexer/index-names.ts';
+import { pageMappings, type PageDocument } from '../../indexer/template.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import { page } from '../indexer/fixtures.ts';
 

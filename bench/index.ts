@@ -19,6 +19,7 @@ const env = {
   TOPIC_HTML_PAGES: `${id}.html`,
   TOPIC_DEAD_LETTER: `${id}.dead-letter`,
   TOPIC_RUNS: `${id}.runs`,
+  TOPIC_LATEST_PAGES: `${id}.latest`,
   INDEX_PREFIX: id,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };

@@ -68,6 +68,7 @@ async function scenario(baseUrl: string, compression: string, concurrency: strin
     TOPIC_HTML_PAGES: `${topicBase}.html`,
     TOPIC_DEAD_LETTER: `${topicBase}.dead-letter`,
     TOPIC_RUNS: `${topicBase}.runs`,
+    TOPIC_LATEST_PAGES: `${topicBase}.latest`,
     LOG_LEVEL: 'warn',
   };
   const cfg = producerConfig(env);

@@ -66,6 +66,7 @@ async function main() {
     TOPIC_HTML_PAGES: `${id}.html`,
     TOPIC_DEAD_LETTER: `${id}.dead-letter`,
     TOPIC_RUNS: `${id}.runs`,
+    TOPIC_LATEST_PAGES: `${id}.latest`,
     TOPIC_SOURCES: `${id}.sources`,
     TOPIC_SOURCE_STATUS: `${id}.sources.status`,
     INDEX_PREFIX: id,

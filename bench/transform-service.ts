@@ -24,6 +24,7 @@ const cfg = transformerConfig({
   TOPIC_HTML_PAGES: `${id}.html`,
   TOPIC_DEAD_LETTER: `${id}.dead-letter`,
   TOPIC_RUNS: `${id}.runs`,
+  TOPIC_LATEST_PAGES: `${id}.latest`,
   TRANSFORMER_GROUP_ID: `${id}-transformer`,
 });
 const log = createLogger('bench', { bench: 'transform-service' });

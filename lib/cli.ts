@@ -43,7 +43,7 @@ const explainers: { [C in InfraCode]: (err: never) => Omit<Explained, 'message'>
         ? "Grant this principal READ on the stage's consumer group (TRANSFORMER_GROUP_ID, INDEXER_GROUP_ID), or use a group it may read."
         : err.resource === 'cluster'
           ? 'Creating topics needs CREATE on the cluster: grant it, or create the topics beforehand (see docs/configuration.md for their names and settings).'
-          : 'Grant this principal READ, WRITE and DESCRIBE on the topics named by TOPIC_RAW_PAGES, TOPIC_HTML_PAGES, TOPIC_DEAD_LETTER and TOPIC_RUNS.',
+          : 'Grant this principal READ, WRITE and DESCRIBE on the topics named by TOPIC_RAW_PAGES, TOPIC_HTML_PAGES, TOPIC_DEAD_LETTER, TOPIC_RUNS and TOPIC_LATEST_PAGES.',
   }),
   [InfraCode.registryUnreachable]: () => ({
     exitCode: ExitCode.network,

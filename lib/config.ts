@@ -113,6 +113,7 @@ const servicesShape = {
   TOPIC_HTML_PAGES: z.string().min(1).default('confluence.pages.html'),
   TOPIC_DEAD_LETTER: z.string().min(1).default('confluence.pages.dead-letter'),
   TOPIC_RUNS: z.string().min(1).default('confluence.runs'),
+  TOPIC_LATEST_PAGES: z.string().min(1).default('confluence.pages.latest'),
   TOPIC_PARTITIONS: intVar(1, 1000, 3).default(3),
   RAW_RETENTION_HOURS: intVar(1, 100_000, 336).default(336),
   INDEX_PREFIX: z
@@ -129,7 +130,7 @@ export interface ServicesConfig {
   registry: RegistryAccess;
   elasticsearchUrl: string;
   elasticsearch: ElasticsearchAccess;
-  topics: { rawPages: string; htmlPages: string; deadLetter: string; runs: string };
+  topics: { rawPages: string; htmlPages: string; deadLetter: string; runs: string; latestPages: string };
   partitions: number;
   rawRetentionHours: number;
   indexPrefix: string;
@@ -155,6 +156,7 @@ export function servicesConfig(env: Env = process.env): ServicesConfig {
       htmlPages: c.TOPIC_HTML_PAGES,
       deadLetter: c.TOPIC_DEAD_LETTER,
       runs: c.TOPIC_RUNS,
+      latestPages: c.TOPIC_LATEST_PAGES,
     },
     partitions: c.TOPIC_PARTITIONS,
     rawRetentionHours: c.RAW_RETENTION_HOURS,

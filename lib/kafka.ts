@@ -117,7 +117,34 @@ function topicSpecs(cfg: ServicesConfig): ITopicConfig[] {
       replicationFactor: -1,
       configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
     },
+    latestPagesSpec(cfg),
   ];
+}
+
+/**
+ * The latest raw page of every id of every source (lib/latest-pages.ts), compacted: kept without a time
+ * limit, so a source can be rebuilt without Confluence long after its runs left the raw topic.
+ * - min.compaction.lag.ms (1 h): a record stays readable at least this long after a newer one of its
+ *   key arrives, so a replay's second pass finds every record its first pass chose.
+ * - segment.ms (1 day): only closed segments are compacted; a day bounds how long replaced pages stay.
+ * - delete.retention.ms (1 day): how long a tombstone stays readable (a reader that started before it
+ *   still sees the deletion).
+ */
+function latestPagesSpec(cfg: ServicesConfig): ITopicConfig {
+  return {
+    topic: cfg.topics.latestPages,
+    numPartitions: cfg.partitions,
+    replicationFactor: -1,
+    configEntries: [
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'min.compaction.lag.ms', value: String(3_600_000) },
+      { name: 'segment.ms', value: String(86_400_000) },
+      { name: 'delete.retention.ms', value: String(86_400_000) },
+      { name: 'max.message.bytes', value: String(16 * 1024 * 1024) },
+      // Kept for good: stored as zstd whatever codec a producer chose.
+      { name: 'compression.type', value: 'zstd' },
+    ],
+  };
 }
 
 /**

@@ -51,6 +51,7 @@ interface TopicValues {
   htmlPages: HtmlPageEvent;
   deadLetter: DeadLetter;
   runs: Run;
+  latestPages: RawPageEvent;
 }
 
 async function createCodec<K extends TopicKind>(
@@ -66,7 +67,7 @@ async function createCodec<K extends TopicKind>(
     throw registryError(cfg, err, `${topic}-value`) ?? err;
   }
   const reader = avro.Type.forSchema(topicSchemas[kind] as avro.Schema);
-  const envelope = kind === 'rawPages' || kind === 'htmlPages';
+  const envelope = kind === 'rawPages' || kind === 'htmlPages' || kind === 'latestPages';
   // One reader per writer schema id: read into our own schema, so a frame written with another
   // subject's schema is refused (or resolved, when compatible) instead of passed on in the wrong shape.
   const readers = new Map<number, (payload: Buffer) => unknown>();
@@ -150,7 +151,18 @@ export function registryError(cfg: ServicesConfig, err: unknown, subject = ''): 
   return undefined;
 }
 
-/** All four topics' codecs at once, from one registry client (basic auth and a private CA when configured). */
+/**
+ * A value another codec of the same schema framed, framed for `codec`: the same Avro bytes under its
+ * schema id (the buffer itself when the ids agree), so a record written to two topics is encoded once.
+ */
+export function reframe(framed: Buffer, codec: Pick<Codec<unknown>, 'schemaId'>): Buffer {
+  if (framed.readInt32BE(1) === codec.schemaId) return framed;
+  const copy = Buffer.from(framed);
+  copy.writeInt32BE(codec.schemaId, 1);
+  return copy;
+}
+
+/** Every topic's codec at once, from one registry client (basic auth and a private CA when configured). */
 export async function createCodecs(cfg: ServicesConfig) {
   const { url, auth, ca } = cfg.registry;
   const registry = new SchemaRegistry({
@@ -159,12 +171,13 @@ export async function createCodecs(cfg: ServicesConfig) {
     ...(auth ? { auth } : {}),
     ...(ca ? { agent: new HttpsAgent({ ca, keepAlive: true }) } : {}),
   });
-  const [rawPages, htmlPages, deadLetter, runs] = await Promise.all([
+  const [rawPages, htmlPages, deadLetter, runs, latestPages] = await Promise.all([
     createCodec(registry, cfg, 'rawPages'),
     createCodec(registry, cfg, 'htmlPages'),
     createCodec(registry, cfg, 'deadLetter'),
     createCodec(registry, cfg, 'runs'),
+    createCodec(registry, cfg, 'latestPages'),
   ]);
-  return { rawPages, htmlPages, deadLetter, runs };
+  return { rawPages, htmlPages, deadLetter, runs, latestPages };
 }
 export type Codecs = Awaited<ReturnType<typeof createCodecs>>;

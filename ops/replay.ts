@@ -10,7 +10,7 @@ import { ExitCode, UserError } from '../lib/errors.ts';
 import type { ServicesConfig } from '../lib/config.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
 import { readRuns, runStartOffsets } from '../lib/runs.ts';
-import type { HtmlPageEvent, PageOrFailureEvent, RawPage, RawPageEvent } from '../schemas/index.ts';
+import type { HtmlPageEvent, PageOrFailureEvent, RawPageEvent } from '../schemas/index.ts';
 import { createRunWriter } from '../producer/run-writer.ts';
 
 export type ReplaySource = 'raw' | 'html';
@@ -77,9 +77,12 @@ export async function replayRun(
         codecs[target],
         async (records) => {
           const mine = records.map((r) => r.value).filter((e) => e.runId === original.runId);
-          const pages = mine.filter((e) => !e.marker);
-          if (opts.from === 'raw') await writer.pages(pages.map((e) => e.page as RawPage)).acknowledged;
-          else await writer.forward(pages as PageOrFailureEvent[]).acknowledged;
+          const changes = mine.filter((e) => !e.marker);
+          if (opts.from === 'raw') {
+            const raw = changes as RawPageEvent[];
+            await writer.pages(raw.flatMap((e) => (e.page ? [e.page] : []))).acknowledged;
+            await writer.remove(raw.flatMap((e) => (e.removal ? [e.removal] : []))).acknowledged;
+          } else await writer.forward(changes as PageOrFailureEvent[]).acknowledged;
           const done = mine.some((e) => e.marker?.kind === 'END');
           if (done) ended++;
           return done;

@@ -2,11 +2,17 @@
 // and explicitly partitioned by page id, so per-partition counts are exact), then END with the counts
 // or ABORT with the reason; and the run's record on the runs topic at start and at the end.
 // Replays write through it too: raw pages again (convert again), or HTML events (index again).
+// A pull also keeps the latest-pages topic (lib/latest-pages.ts): each page it sends goes there too, in
+// the same acknowledged request, and each page it removes becomes a tombstone there. So once a send is
+// acknowledged both topics hold it, and END (written only after every send is acknowledged) never leaves
+// the latest topic behind the run. Replays do not write it: they re-send what it (or an older run) holds.
 import { compressionType, partitionOf, type Compression, type Producer } from '../lib/kafka.ts';
-import type { Codecs } from '../lib/registry.ts';
+import { latestKey } from '../lib/latest-pages.ts';
+import { reframe, type Codecs } from '../lib/registry.ts';
 import type {
   PageOrFailureEvent as PageOrFailure,
   HtmlPageEvent,
+  PageRemoval,
   PartitionSpan,
   RawPage,
   RawPageEvent,
@@ -36,6 +42,8 @@ export interface RunCounts {
   personalPages: number;
   /** Avro bytes of the page records the run emitted. */
   bytes: number;
+  /** Pages the run dropped (`remove`). */
+  removed: number;
 }
 
 export interface RunWriter {
@@ -50,6 +58,12 @@ export interface RunWriter {
   pages(batch: Iterable<RawPage>): Sending;
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
   forward(batch: PageOrFailure[]): Sending;
+  /**
+   * Drops pages from the run's version: a removal event per page on the run's topic (the indexer deletes
+   * the page from the run's index; it does not count as a page of the run) and, for a pull, a tombstone in
+   * the latest-pages topic. Ids this run already sent or removed are skipped. Same contract as `pages`.
+   */
+  remove(removals: Iterable<PageRemoval>): Sending;
   /** END on every partition and the SUCCEEDED record. Call only once every send is acknowledged. */
   end(http: HttpCounts): Promise<Run>;
   /** ABORT on every partition and the FAILED record. */
@@ -69,8 +83,16 @@ export interface HttpCounts {
 
 interface Item {
   id: string;
+  /** A page of the run (counted), or a removal (counted as removed; a tombstone in the latest topic). */
+  removal: boolean;
   internal: boolean;
   event: RawPageEvent | HtmlPageEvent;
+}
+
+interface Message {
+  key: string;
+  partition?: number;
+  value: Buffer | null;
 }
 
 export function createRunWriter(opts: {
@@ -82,13 +104,15 @@ export function createRunWriter(opts: {
   compression: Compression;
   /** The topic the run is written to: raw pages (a pull, or a replay that converts again) or HTML. */
   target?: 'rawPages' | 'htmlPages';
-  /** For replays: the run this one rebuilds. */
+  /** For replays: what this one rebuilds (a run id, or the latest-pages topic's name). */
   replayOf?: string | null;
 }): RunWriter {
   const { producer, codecs, partitions, runId, sourceId } = opts;
   const target = opts.target ?? 'rawPages';
   const replayOf = opts.replayOf ?? null;
   const topic = codecs[target].topic;
+  /** Only a pull has news for the latest-pages topic. */
+  const keepsLatest = target === 'rawPages' && replayOf === null;
   const encode = (event: RawPageEvent | HtmlPageEvent) =>
     target === 'htmlPages'
       ? codecs.htmlPages.encode({ failure: null, ...event } as HtmlPageEvent)
@@ -96,7 +120,7 @@ export function createRunWriter(opts: {
   const compression = compressionType(opts.compression);
   const written = new Set<string>();
   const inPartition = new Array<number>(partitions).fill(0);
-  const counts: RunCounts = { spaces: 0, pages: 0, personalPages: 0, bytes: 0 };
+  const counts: RunCounts = { spaces: 0, pages: 0, personalPages: 0, bytes: 0, removed: 0 };
   const spans: PartitionSpan[] = Array.from({ length: partitions }, (_, partition) => ({
     partition,
     start: '',
@@ -142,7 +166,6 @@ export function createRunWriter(opts: {
       replayOf,
       baseRunId: null,
       unchanged: 0,
-      removed: 0,
       startedAt,
       endedAt: status === 'RUNNING' ? null : Date.now(),
       ...counts,
@@ -171,21 +194,27 @@ export function createRunWriter(opts: {
 
   /**
    * Sends each page once per run (ids already sent are skipped), iterating `batch` once: pages are
-   * encoded one send at a time, as the in-flight budget allows, and let go of once encoded.
+   * encoded one send at a time, as the in-flight budget allows, and let go of once encoded. A pull's
+   * send carries the latest-pages records of the same pages (one request, acknowledged together).
    */
   function emit<T>(batch: Iterable<T>, describe: (item: T) => Item): Sending {
     const sends: Promise<unknown>[] = [];
     let failure = false;
-    let messages: { key: string; partition: number; value: Buffer }[] = [];
+    let messages: Message[] = [];
+    let latest: Message[] = [];
     let size = 0;
     const flush = async () => {
       if (messages.length === 0) return;
       const bytes = size;
-      const send = { topic, acks: -1, compression, messages };
+      const topicMessages = [{ topic, messages }];
+      if (latest.length > 0) topicMessages.push({ topic: codecs.latestPages.topic, messages: latest });
       messages = [];
+      latest = [];
       size = 0;
       await inFlight.take(bytes);
-      const acked = producer.send(send).finally(() => inFlight.give(bytes));
+      const acked = producer
+        .sendBatch({ acks: -1, compression, topicMessages })
+        .finally(() => inFlight.give(bytes));
       acked.catch(() => (failure = true)); // reported through `acknowledged`; stops encoding meanwhile
       sends.push(acked);
     };
@@ -197,9 +226,17 @@ export function createRunWriter(opts: {
         written.add(item.id);
         const value = await encode(item.event);
         const partition = partitionOf(item.id, partitions);
-        if (size + value.length > MAX_SEND_BYTES) await flush();
+        // The latest topic's copy shares the buffer when both subjects have the schema's id.
+        const kept = !keepsLatest ? null : item.removal ? null : reframe(value, codecs.latestPages);
+        const latestBytes = kept === null || kept === value ? 0 : kept.length;
+        if (size + value.length + latestBytes > MAX_SEND_BYTES) await flush();
         messages.push({ key: item.id, partition, value });
-        size += value.length;
+        if (keepsLatest) latest.push({ key: latestKey(sourceId, item.id), value: kept });
+        size += value.length + latestBytes;
+        if (item.removal) {
+          counts.removed++;
+          continue;
+        }
         inPartition[partition]!++;
         counts.pages++;
         counts.bytes += value.length;
@@ -223,14 +260,26 @@ export function createRunWriter(opts: {
     pages: (batch) =>
       emit(batch, (page) => ({
         id: page.id,
+        removal: false,
         internal: recordedVisibility(page).visibility === 'internal',
         event: { runId, sourceId, page, marker: null, removal: null },
       })),
     forward: (batch) =>
       emit(batch, (event) => ({
         id: pageIdOf(event),
+        removal: event.removal !== null,
         internal: event.page?.visibility === 'internal',
         event: { ...event, runId, sourceId },
+      })),
+    remove: (removals) =>
+      emit(removals, (removal) => ({
+        id: removal.pageId,
+        removal: true,
+        internal: false,
+        event:
+          target === 'htmlPages'
+            ? { runId, sourceId, page: null, failure: null, marker: null, removal }
+            : { runId, sourceId, page: null, marker: null, removal },
       })),
     end: (http) => finish('END', http, null),
     abort: (reason, http) => finish('ABORT', http, reason),

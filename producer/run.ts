@@ -164,7 +164,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     };
     tick({ spacesDone: 0, spacesTotal: spaces.length, listed: 0 });
     const live = await readLive(cfg);
-    await pullSite(
+    const listed = await pullSite(
       {
         source: site,
         enrich,
@@ -178,6 +178,9 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
       },
       failed,
     );
+    // Live pages the run did not keep are gone (pull.ts confirmed it): out of the latest-pages topic too.
+    const gone = [...live.keys()].filter((id) => !listed.has(id));
+    await writer.remove(gone.map((pageId) => ({ pageId, reason: 'gone' }))).acknowledged;
   } catch (err) {
     // The first failure (or the stop request) is the reason; what it interrupted elsewhere is noise.
     const cause = failed.signal.aborted ? failed.signal.reason : err;

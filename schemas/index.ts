@@ -54,6 +54,8 @@ export const topicSchemas = {
   htmlPages: topicSchema('cks.HtmlPageEvent'),
   deadLetter: topicSchema('cks.DeadLetter'),
   runs: topicSchema('cks.Run'),
+  /** The latest raw page of each id (lib/latest-pages.ts): the raw topic's events, pages only. */
+  latestPages: topicSchema('cks.RawPageEvent'),
 } as const;
 
 export type TopicKind = keyof typeof topicSchemas;

@@ -1,6 +1,7 @@
 // Full pulls from the simulator into the real Kafka and registry: the run contract of
 // docs/architecture.md as the transformer and indexer will see it, success and failure.
 import { afterAll, describe, expect, it } from 'vitest';
+import { latestKey } from '../../lib/latest-pages.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { producerConfig, type ProducerConfig } from '../../producer/config.ts';
 import { createRunWriter } from '../../producer/run-writer.ts';
@@ -28,6 +29,13 @@ async function setup(name: string, sim: SimHandle, extra: Record<string, string>
   return { cfg, kafka };
 }
 
+/** The latest-pages topic, tombstones as null values. */
+async function readLatest(cfg: ProducerConfig, codecs: Codecs) {
+  return readTopic<RawPageEvent | null>(testKafka(cfg.services), cfg.services.topics.latestPages, (b) =>
+    b ? codecs.latestPages.decode(b) : Promise.resolve(null),
+  );
+}
+
 async function readRun(cfg: ProducerConfig, codecs: Codecs) {
   const kafka = testKafka(cfg.services);
   const raw = await readTopic<RawPageEvent>(kafka, cfg.services.topics.rawPages, (b) =>
@@ -47,6 +55,20 @@ function shapeByPartition(raw: ReadRecord<RawPageEvent>[]): Map<number, string[]
   }
   return shape;
 }
+
+const testPage = (id: string, spaceKey: string): RawPage => ({
+  id,
+  title: `Page ${id}`,
+  status: 'current',
+  version: 1,
+  versionCreatedAt: null,
+  parentId: null,
+  space: { id: spaceKey, key: spaceKey, name: spaceKey, type: 'global', status: 'current' },
+  body: '<p>x</p>',
+  url: `https://x/wiki/spaces/${spaceKey}/pages/${id}`,
+  fetchedAt: 0,
+  ...RAW_PAGE_DEFAULTS,
+});
 
 describe('producer run', () => {
   it('emits START, every current page once, END with counts, and RUNNING then SUCCEEDED run records', async () => {
@@ -122,6 +144,12 @@ describe('producer run', () => {
     }
     expect(mine[0]!.offsets.map((s) => s.start)).toEqual(done.offsets.map((s) => s.start));
 
+    // The latest-pages topic holds each page once, keyed <source>/<page id>, with the same Avro bytes.
+    const latest = await readLatest(cfg, codecs);
+    expect(latest.map((r) => r.key).sort()).toEqual(ids.map((id) => latestKey(cfg.sourceId, id)).sort());
+    const rawOf = new Map(pages.map((p) => [p.value.page!.id, p.raw.subarray(5)]));
+    expect(latest.every((r) => r.raw.subarray(5).equals(rawOf.get(r.value!.page!.id)!))).toBe(true);
+
     // Every log line of the run names it and its source; nothing carries the token.
     const runLines = lines.filter((l) => l.includes('"runId"'));
     expect(runLines.length).toBeGreaterThan(0);
@@ -184,6 +212,73 @@ describe('producer run', () => {
     for (const kinds of shapeByPartition(raw).values()) expect(kinds.at(-1)).toBe('ABORT');
   });
 
+  it('remove() sends removal events and tombstones the latest-pages topic; a replay leaves that topic alone', async () => {
+    const sim = await startSim({ seed: 15, spaces: 1, pages: 3 });
+    cleanups.push(() => sim.close());
+    const { cfg, kafka } = await setup('prod-remove', sim);
+    const codecs = await createCodecs(cfg.services);
+    const { ensureTopics } = await import('../../lib/kafka.ts');
+    await ensureTopics(kafka, cfg.services);
+    const producer = kafka.producer();
+    await producer.connect();
+    const writer = (runId: string, replayOf: string | null = null) =>
+      createRunWriter({
+        producer,
+        codecs,
+        partitions: cfg.services.partitions,
+        runId,
+        sourceId: 's',
+        compression: 'zstd',
+        replayOf,
+      });
+    const first = writer('01JF0000000000000000000010');
+    await first.start();
+    await first.pages([testPage('1', 'A'), testPage('2', 'A'), testPage('3', 'A')]).acknowledged;
+    await first.end({ requests: 0, retries: 0, rateLimited: 0 });
+    const pull = writer('01JF0000000000000000000011');
+    await pull.start();
+    await pull.pages([testPage('1', 'A'), testPage('3', 'A')]).acknowledged;
+    // A removed id is removed once; a page of this run is not removed by it, nor sent after it.
+    await pull.remove([
+      { pageId: '2', reason: 'gone' },
+      { pageId: '3', reason: 'gone' },
+    ]).acknowledged;
+    await pull.remove([
+      { pageId: '2', reason: 'gone' },
+      { pageId: '9', reason: 'gone' },
+    ]).acknowledged;
+    await pull.pages([testPage('9', 'A')]).acknowledged;
+    const run = await pull.end({ requests: 0, retries: 0, rateLimited: 0 });
+    expect(run).toMatchObject({ pages: 2, removed: 2 });
+
+    const replay = writer('01JF0000000000000000000012', run.runId);
+    await replay.start();
+    await replay.pages([{ ...testPage('1', 'A'), title: 'replayed' }]).acknowledged;
+    await replay.remove([{ pageId: '3', reason: 'gone' }]).acknowledged;
+    await replay.end({ requests: 0, retries: 0, rateLimited: 0 });
+    await producer.disconnect();
+
+    const { raw } = await readRun(cfg, codecs);
+    const removals = raw.filter((r) => r.value.removal).map((r) => [r.value.runId, r.key, r.value.removal]);
+    expect(removals.sort()).toEqual(
+      [
+        [run.runId, '2', { pageId: '2', reason: 'gone' }],
+        [run.runId, '9', { pageId: '9', reason: 'gone' }],
+        ['01JF0000000000000000000012', '3', { pageId: '3', reason: 'gone' }],
+      ].sort(),
+    );
+    const ends = raw.filter((r) => r.value.marker?.kind === 'END' && r.value.runId === run.runId);
+    expect(ends.every((r) => r.value.marker!.pagesTotal === 2)).toBe(true);
+    // Each pull's pages, then tombstones for 2 and 9; nothing from the replay.
+    const latest = await readLatest(cfg, codecs);
+    const byKey = (key: string) => latest.filter((r) => r.key === key).map((r) => r.value?.runId ?? null);
+    expect(byKey('s/1')).toEqual(['01JF0000000000000000000010', run.runId]);
+    expect(byKey('s/3')).toEqual(['01JF0000000000000000000010', run.runId]);
+    expect(byKey('s/2')).toEqual(['01JF0000000000000000000010', null]);
+    expect(byKey('s/9')).toEqual([null]);
+    expect(latest).toHaveLength(7);
+  });
+
   it('emits a page seen twice in one run (moved between spaces mid-pull) only once', async () => {
     const sim = await startSim({ seed: 14, spaces: 1, pages: 3 });
     cleanups.push(() => sim.close());
@@ -201,19 +296,7 @@ describe('producer run', () => {
       sourceId: 's',
       compression: 'none',
     });
-    const page = (id: string, spaceKey: string): RawPage => ({
-      id,
-      title: `Page ${id}`,
-      status: 'current',
-      version: 1,
-      versionCreatedAt: null,
-      parentId: null,
-      space: { id: spaceKey, key: spaceKey, name: spaceKey, type: 'global', status: 'current' },
-      body: '<p>x</p>',
-      url: `https://x/wiki/spaces/${spaceKey}/pages/${id}`,
-      fetchedAt: 0,
-      ...RAW_PAGE_DEFAULTS,
-    });
+    const page = testPage;
     await writer.start();
     await writer.pages([page('1', 'A'), page('2', 'A')]).acknowledged;
     await writer.pages([page('2', 'B'), page('3', 'B')]).acknowledged;

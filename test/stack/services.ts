@@ -15,6 +15,7 @@ export function isolatedEnv(name: string, extra: Record<string, string> = {}): R
     TOPIC_HTML_PAGES: `${id}.html`,
     TOPIC_DEAD_LETTER: `${id}.dead-letter`,
     TOPIC_RUNS: `${id}.runs`,
+    TOPIC_LATEST_PAGES: `${id}.latest`,
     INDEX_PREFIX: id,
     ...extra,
   };

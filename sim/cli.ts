@@ -49,7 +49,7 @@ export function registerSim(program: Command): void {
   sim
     .command('serve')
     .description(
-      'serve a generated Confluence Cloud site; prints {"baseUrl","email","token","pages"} when ready',
+      'serve a generated Confluence Cloud site; prints {"baseUrl","email","token","pages"} when ready (and "ca", the certificate, with --tls)',
     )
     .option('--port <n>', 'port to listen on (0 = any free port)', int('--port', 0), 0)
     .option('--host <host>', 'address to bind', '127.0.0.1')
@@ -121,6 +121,7 @@ export function registerSim(program: Command): void {
           email: handle.email,
           token: handle.token,
           pages: handle.pages,
+          ...(handle.ca ? { ca: handle.ca } : {}),
           ...(handle.deployment === 'data-center' ? { deployment: handle.deployment } : {}),
           ...(gateway ? { gatewayUrl: gateway.url, cloudId: handle.cloudId } : {}),
         }) + '\n',

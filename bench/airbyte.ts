@@ -7,7 +7,15 @@
 // AIRBYTE_PYTHON, python3.10 on PATH, or pyenv's 3.10), or says exactly what is missing.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,9 +26,8 @@ import {
   median,
   pipelineEnv,
   removePipeline,
+  pullProcess,
   root,
-  scriptArgs,
-  startProcess,
   startSimProcess,
   type SimProcess,
 } from './pipeline.ts';
@@ -33,7 +40,8 @@ function python310(): string | undefined {
   const works = (bin: string) =>
     spawnSync(bin, ['-c', 'import sys; assert sys.version_info[:2] == (3, 10)']).status === 0;
   const candidates = [process.env.AIRBYTE_PYTHON, 'python3.10'];
-  const pyenv = spawnSync('pyenv', ['root'], { encoding: 'utf8' }).stdout?.trim() || join(homedir(), '.pyenv');
+  const pyenv =
+    spawnSync('pyenv', ['root'], { encoding: 'utf8' }).stdout?.trim() || join(homedir(), '.pyenv');
   if (existsSync(join(pyenv, 'versions')))
     for (const v of readdirSync(join(pyenv, 'versions')).filter((v) => v.startsWith('3.10')))
       candidates.push(join(pyenv, 'versions', v, 'bin/python'));
@@ -115,7 +123,11 @@ async function airbyte(sim: SimProcess): Promise<Side> {
     if (line.startsWith('{"type": "RECORD"')) pages++;
   const [code] = (await (child.exitCode === null ? once(child, 'exit') : [child.exitCode])) as [number];
   if (code !== 0) throw new Error(`source-confluence exited ${code}: ${errors}`);
-  return { seconds: (performance.now() - started) / 1000, pages, requests: (await sim.state()).requests - before };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    pages,
+    requests: (await sim.state()).requests - before,
+  };
 }
 
 async function ours(sim: SimProcess): Promise<Side> {
@@ -123,16 +135,12 @@ async function ours(sim: SimProcess): Promise<Side> {
   writeFileSync(caFile, sim.ca!);
   const env = { ...pipelineEnv(benchId('airbyte'), sim), NODE_EXTRA_CA_CERTS: caFile };
   const before = (await sim.state()).requests;
-  const started = performance.now();
-  const producer = startProcess('producer', scriptArgs('producer', 'run'), env, true);
-  let out = '';
-  producer.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const [code] = (await once(producer.child, 'exit')) as [number];
-  const seconds = (performance.now() - started) / 1000;
-  await removePipeline(env);
-  const m = /SUCCEEDED in [\d.]+ s: (\d+) pages/.exec(out);
-  if (code !== 0 || !m) throw new Error(`the producer failed (${code}): ${out}${producer.tail()}`);
-  return { seconds, pages: Number(m[1]), requests: (await sim.state()).requests - before };
+  try {
+    const pull = await pullProcess(env);
+    return { seconds: pull.seconds, pages: pull.pages, requests: (await sim.state()).requests - before };
+  } finally {
+    await removePipeline(env);
+  }
 }
 
 const { values } = parseArgs({
@@ -160,7 +168,9 @@ const fmt = (s: Side) =>
 const ratios: number[] = [];
 const rates = { ours: [] as number[], airbyte: [] as number[] };
 try {
-  console.log(`${sim.pages} pages in ${values.spaces} spaces, cost model ${values.cost}, ${values.pairs} pairs`);
+  console.log(
+    `${sim.pages} pages in ${values.spaces} spaces, cost model ${values.cost}, ${values.pairs} pairs`,
+  );
   for (let i = 0; i < Number(values.pairs); i++) {
     const loadBefore = load();
     const first = i % 2 === 0 ? 'ours' : 'airbyte';

@@ -10,14 +10,18 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { Agent, request } from 'undici';
 import { servicesConfig, type ServicesConfig } from '../lib/config.ts';
+import { createElasticsearch } from '../lib/elasticsearch.ts';
+import { createKafka, type Admin } from '../lib/kafka.ts';
+import { createLogger } from '../lib/log.ts';
 import { isDecided, isFlipped, type RunState } from '../indexer/completion.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { cleanUp } from '../test/indexer/fixtures.ts';
 
 export const root = new URL('..', import.meta.url).pathname;
 const node = process.execPath;
-const scripts = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> })
-  .scripts;
+const scripts = (
+  JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 
 /** The arguments after `node` in `npm run <name>` ("node --flags cli.ts <name>"), plus `extra`. */
 export function scriptArgs(name: 'producer' | 'transformer' | 'indexer', ...extra: string[]): string[] {
@@ -40,7 +44,8 @@ export function startProcess(name: string, args: string[], env: NodeJS.ProcessEn
   let tail = '';
   child.stderr!.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-2000)));
   child.once('exit', (code, signal) => {
-    if (code !== 0 && code !== null && signal !== 'SIGTERM') console.error(`${name} exited (${code}): ${tail}`);
+    if (code !== 0 && code !== null && signal !== 'SIGTERM')
+      console.error(`${name} exited (${code}): ${tail}`);
   });
   return {
     name,
@@ -66,8 +71,10 @@ export interface SimProcess extends Proc {
   pages: number;
   /** The certificate's PEM with `--tls`. */
   ca?: string;
-  /** The simulator's own counters (GET /__sim/state). */
-  state(): Promise<{ requests: number; pages: number }>;
+  /** The simulator's own counters and spaces (GET /__sim/state). */
+  state(): Promise<{ requests: number; pages: number; spaces: { id: string; status: string }[] }>;
+  /** One call of its admin API (sim/README.md), e.g. `admin('PUT', 'pages/123', { body })`. */
+  admin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
 }
 
 /** `cli.ts sim serve <args>` as its own process (its CPU and memory are not the benchmark's). */
@@ -86,16 +93,32 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
     }),
   ])) as [string];
   lines.close();
-  const ready = JSON.parse(line) as { baseUrl: string; email: string; token: string; pages: number; ca?: string };
+  const ready = JSON.parse(line) as {
+    baseUrl: string;
+    email: string;
+    token: string;
+    pages: number;
+    ca?: string;
+  };
   // The simulator's self-signed certificate is the only one this process's requests need to trust.
   const dispatcher = new Agent(ready.ca ? { connect: { ca: ready.ca } } : {});
+  const admin: SimProcess['admin'] = async (method, path, body) => {
+    const res = await request(`${ready.baseUrl}/__sim/${path}`, {
+      method,
+      dispatcher,
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 300) throw new Error(`sim ${method} ${path}: ${res.statusCode} ${text}`);
+    return text === '' ? undefined : JSON.parse(text);
+  };
   return {
     ...proc,
     ...ready,
-    async state() {
-      const res = await request(`${ready.baseUrl}/__sim/state`, { dispatcher });
-      return (await res.body.json()) as { requests: number; pages: number };
-    },
+    admin,
+    state: () => admin('GET', 'state') as ReturnType<SimProcess['state']>,
     async stop() {
       await proc.stop();
       await dispatcher.close();
@@ -104,7 +127,10 @@ export async function startSimProcess(args: string[]): Promise<SimProcess> {
 }
 
 /** A pipeline's own topics, indices and consumer groups (named after `id`) against `sim`. */
-export function pipelineEnv(id: string, sim: Pick<SimProcess, 'baseUrl' | 'email' | 'token'>): NodeJS.ProcessEnv {
+export function pipelineEnv(
+  id: string,
+  sim: Pick<SimProcess, 'baseUrl' | 'email' | 'token'>,
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     CONFLUENCE_BASE_URL: sim.baseUrl,
@@ -122,6 +148,92 @@ export function pipelineEnv(id: string, sim: Pick<SimProcess, 'baseUrl' | 'email
 }
 
 export const benchId = (name: string) => `bench-${name}-${randomBytes(3).toString('hex')}`;
+
+export interface Pipeline {
+  services: ServicesConfig;
+  es: Client;
+  admin: Admin;
+  stages: Proc[];
+  groups: { transformer: string; indexer: string };
+  /** CPU seconds the named stage's instances have used so far. */
+  cpu(name: 'transformer' | 'indexer'): number;
+  /** Waits until `runId` is flipped (throws if it was held or failed, or a stage died). */
+  live(runId: string): Promise<RunState>;
+  /** Stops the stages and removes the pipeline's topics and indices. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The transformer and indexer instances of one pipeline, each its own process, resolved once every
+ * instance is a member of its consumer group with partitions assigned: ready for work, as in production,
+ * where the stages run all along and a pull does not wait for them to start.
+ */
+export async function startPipeline(
+  env: NodeJS.ProcessEnv,
+  instances = { transformer: 1, indexer: 1 },
+): Promise<Pipeline> {
+  const services = servicesConfig(env);
+  const groups = {
+    transformer: `${services.indexPrefix}-transformer`,
+    indexer: `${services.indexPrefix}-indexer`,
+  };
+  const stages = (['transformer', 'indexer'] as const).flatMap((name) =>
+    Array.from({ length: instances[name] }, () => startStage(name, env)),
+  );
+  const es = createElasticsearch(services);
+  const admin = createKafka(services, 'bench', createLogger('bench')).admin();
+  const stop = async () => {
+    await Promise.all(stages.map((s) => s.stop()));
+    await admin.disconnect();
+    await es.close();
+    await removePipeline(env);
+  };
+  try {
+    await admin.connect();
+    for (;;) {
+      const { groups: described } = await admin.describeGroups([groups.transformer, groups.indexer]);
+      const members = described.map((g) => (g.state === 'Stable' ? g.members.length : 0));
+      if (members[0] === instances.transformer && members[1] === instances.indexer) break;
+      for (const s of stages) if (s.child.exitCode !== null) throw new Error(`${s.name} exited: ${s.tail()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    services,
+    es,
+    admin,
+    stages,
+    groups,
+    cpu: (name) => stages.filter((s) => s.name === name).reduce((n, s) => n + cpuSeconds(s.pid), 0),
+    live: (runId) => waitLive(es, services, runId, stages, 100),
+    stop,
+  };
+}
+
+export interface PullResult {
+  /** Wall time of the whole process, start-up included. */
+  seconds: number;
+  /** The run's own duration, as it reports it (from its START to its END). */
+  runSeconds: number;
+  pages: number;
+  requests: number;
+}
+
+/** One `npm run producer -- run` (as deployed, its own process) with `env`; throws unless it succeeded. */
+export async function pullProcess(env: NodeJS.ProcessEnv): Promise<PullResult> {
+  const started = performance.now();
+  const producer = startProcess('producer', scriptArgs('producer', 'run'), env, true);
+  let out = '';
+  producer.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const [code] = (await once(producer.child, 'exit')) as [number];
+  const seconds = (performance.now() - started) / 1000;
+  const m = /SUCCEEDED in ([\d.]+) s: (\d+) pages .*?, (\d+) requests/.exec(out);
+  if (code !== 0 || !m) throw new Error(`the producer failed (${code}): ${out}${producer.tail()}`);
+  return { seconds, runSeconds: Number(m[1]), pages: Number(m[2]), requests: Number(m[3]) };
+}
 
 /** Removes a pipeline's topics and indices. */
 export const removePipeline = (env: NodeJS.ProcessEnv) => cleanUp(servicesConfig(env)).catch(() => {});

@@ -33,6 +33,25 @@ describe('sim serve', () => {
     expect(lines).toHaveLength(1);
   });
 
+  it('with --tls prints the certificate to trust, and serves HTTPS signed by it', async () => {
+    const child = spawn(process.execPath, ['cli.ts', 'sim', 'serve', '--tls', '--pages', '5'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+    const ready = JSON.parse(line) as { baseUrl: string; ca: string };
+    expect(ready.baseUrl).toMatch(/^https:/);
+    expect(ready.ca).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent({ connect: { ca: ready.ca } });
+    const res = await request(`${ready.baseUrl}/__sim/state`, { dispatcher });
+    expect(res.statusCode).toBe(200);
+    await res.body.dump();
+    await dispatcher.close();
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  });
+
   it('rejects a bad fault spec with a message', async () => {
     const child = spawn(process.execPath, ['cli.ts', 'sim', 'serve', '--faults', '500=7'], { cwd: root });
     let stderr = '';

@@ -15,22 +15,34 @@ export interface ScanRecord<T> {
 /** Gets one partition's records, batch by batch; resolves true when done with that partition. */
 export type ScanVisitor<T> = (records: ScanRecord<T>[], partition: number) => Promise<boolean>;
 
+export interface ScanOptions {
+  /** Partition → first offset; default: every partition from its earliest offset. */
+  starts?: Map<number, string>;
+  /**
+   * Which records to decode and pass on, from their key and place (default: every one that has a
+   * value). It sees tombstones (null values) too, which are never decoded or passed on: a reader of a
+   * compacted topic learns of deletions here, and skips what it does not need without decoding it.
+   */
+  select?: (record: { partition: number; offset: string; key: string | null; tombstone: boolean }) => boolean;
+}
+
 export interface ScanResult {
   /** Partitions that reached the end of what the topic held before the visitor said done. */
   exhausted: number[];
 }
 
 /**
- * Scans `codec.topic` from `starts` (partition → first offset; default: every partition from its
- * earliest offset). The visitor receives decoded records in partition order, batch by batch; its promise
- * is awaited, which is the backpressure.
+ * Scans `codec.topic` from `opts.starts`. The visitor receives decoded records in partition order, batch
+ * by batch; its promise is awaited, which is the backpressure. On a compacted topic the last record of a
+ * partition is never compacted away (it is in the active segment), so the end is always seen.
  */
 export async function scanTopic<T>(
   kafka: Kafka,
   codec: Pick<Codec<T>, 'topic' | 'decode'>,
   visit: ScanVisitor<T>,
-  starts?: Map<number, string>,
+  opts: ScanOptions = {},
 ): Promise<ScanResult> {
+  const { starts, select } = opts;
   const topic = codec.topic;
   const admin = kafka.admin();
   await admin.connect();
@@ -76,13 +88,12 @@ export async function scanTopic<T>(
             const records: ScanRecord<T>[] = [];
             for (const m of batch.messages) {
               const offset = BigInt(m.offset);
-              if (offset < first || offset > last || !m.value) continue;
-              records.push({
-                partition,
-                offset: m.offset,
-                key: m.key?.toString() ?? null,
-                value: await codec.decode(m.value),
-              });
+              if (offset < first || offset > last) continue;
+              const key = m.key?.toString() ?? null;
+              const tombstone = !m.value;
+              if (select && !select({ partition, offset: m.offset, key, tombstone })) continue;
+              if (!m.value) continue;
+              records.push({ partition, offset: m.offset, key, value: await codec.decode(m.value) });
             }
             const done = await visit(records, partition);
             await heartbeat();

@@ -95,24 +95,35 @@ export function registerOps(program: Command): Command {
   ops
     .command('replay')
     .description(
-      'rebuild a run Kafka still holds as a new run (raw: convert again; html: index again), then flip under the usual guards',
+      'rebuild a version without Confluence, as a new run that flips under the usual guards: a run Kafka still holds (raw: convert again; html: index again), or a whole source from the latest-pages topic',
     )
-    .argument('<runId>', 'the run to rebuild (see `ops runs`)')
+    .argument('[runId]', 'the run to rebuild (see `ops runs`)')
+    .option('--source <sourceId>', 'instead of a run: rebuild this source from the latest page of every id')
     .addOption(
       new Option('--from <topic>', 'which topic to read the run from')
         .choices(['raw', 'html'])
         .default('raw'),
     )
     .action(
-      action(async (runId: string, opts: { from: 'raw' | 'html' }) => {
+      action(async (runId: string | undefined, opts: { from: 'raw' | 'html'; source?: string }) => {
         const { servicesConfig } = await import('../lib/config.ts');
         const { createLogger } = await import('../lib/log.ts');
-        const { replayRun } = await import('./replay.ts');
-        const summary = await replayRun(servicesConfig(), {
-          runId,
-          from: opts.from,
-          log: createLogger('replay'),
-        });
+        const { replayRun, replaySource } = await import('./replay.ts');
+        const { UserError } = await import('../lib/errors.ts');
+        if ((runId === undefined) === (opts.source === undefined)) {
+          throw new UserError(
+            runId === undefined
+              ? 'Name the run to replay, or a source with --source'
+              : 'Name a run or a source to replay, not both',
+            {
+              hint: 'e.g. `npm run ops -- replay <runId> --from raw`, or `npm run ops -- replay --source <sourceId>`.',
+            },
+          );
+        }
+        const log = createLogger('replay');
+        const summary = opts.source
+          ? await replaySource(servicesConfig(), { sourceId: opts.source, log })
+          : await replayRun(servicesConfig(), { runId: runId!, from: opts.from, log });
         process.stdout.write(
           `replay ${summary.runId} of ${summary.replayOf} (source ${summary.sourceId}) written from the ${summary.from} topic: ` +
             `${summary.pages} pages in ${(summary.durationMs / 1000).toFixed(1)} s.\n` +

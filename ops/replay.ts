@@ -1,19 +1,22 @@
-// Replay: rebuild a run that Kafka still holds as a new run, without calling Confluence. From the raw
-// topic the pages are converted again (after a converter fix); from the HTML topic they are indexed
-// again (after a mapping change). The new run is linked to the original (`replayOf`) and goes live
-// through the indexer under the same guards as any run.
-import { createKafka, DEFAULT_COMPRESSION, ensureTopics, kafkaError } from '../lib/kafka.ts';
+// Replay: rebuild a version as a new run, without calling Confluence, that goes live through the indexer
+// under the same guards as any run.
+// - A run that Kafka still holds: from the raw topic its pages are converted again (after a converter
+//   fix); from the HTML topic they are indexed again (after a mapping change). `replayOf` = the run.
+// - A source, from the latest-pages topic (lib/latest-pages.ts): the latest raw page of every page id,
+//   as a new full run, however old its runs are. `replayOf` = that topic's name.
+import { createKafka, DEFAULT_COMPRESSION, ensureTopics, kafkaError, type Producer } from '../lib/kafka.ts';
 import type { Logger } from '../lib/log.ts';
-import { createCodecs } from '../lib/registry.ts';
+import { createCodecs, type Codecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
 import type { ServicesConfig } from '../lib/config.ts';
+import { indexLatest, readLatest } from '../lib/latest-pages.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
 import { readRuns, runStartOffsets } from '../lib/runs.ts';
 import type { HtmlPageEvent, PageOrFailureEvent, RawPageEvent } from '../schemas/index.ts';
-import { createRunWriter } from '../producer/run-writer.ts';
+import { createRunWriter, type RunWriter } from '../producer/run-writer.ts';
 
-export type ReplaySource = 'raw' | 'html';
+export type ReplaySource = 'raw' | 'html' | 'latest';
 
 export interface ReplaySummary {
   runId: string;
@@ -24,23 +27,62 @@ export interface ReplaySummary {
   durationMs: number;
 }
 
-export async function replayRun(
-  cfg: ServicesConfig,
-  opts: { runId: string; from: ReplaySource; log: Logger },
-): Promise<ReplaySummary> {
-  const started = Date.now();
-  const kafka = createKafka(cfg, 'replay', opts.log);
-  await ensureTopics(kafka, cfg);
+const NO_HTTP = { requests: 0, retries: 0, rateLimited: 0 };
+/** How often a long replay logs how far it got. */
+const PROGRESS_EVERY_MS = 5_000;
+
+interface ReplayContext {
+  kafka: ReturnType<typeof createKafka>;
+  producer: Producer;
+  codecs: Codecs;
+  /** Of the pages topics. */
+  partitions: number;
+}
+
+async function withReplay<T>(cfg: ServicesConfig, log: Logger, fn: (c: ReplayContext) => Promise<T>) {
+  const kafka = createKafka(cfg, 'replay', log);
+  const partitions = await ensureTopics(kafka, cfg);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect().catch((err: unknown) => {
     throw kafkaError(cfg, err) ?? err;
   });
   try {
-    const codecs = await createCodecs(cfg);
+    return await fn({ kafka, producer, codecs: await createCodecs(cfg), partitions });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * START, `fill` (which writes the pages through the writer), then END; if `fill` fails, ABORT with the
+ * reason, so the alias does not move, and a UserError that says so.
+ */
+async function writeReplay(writer: RunWriter, what: string, hint: string, fill: () => Promise<void>) {
+  await writer.start();
+  try {
+    await fill();
+  } catch (err) {
+    const reason = `replay of ${what} failed: ${(err as Error).message}`;
+    await writer.abort(reason, NO_HTTP);
+    throw new UserError(reason, {
+      exitCode: ExitCode.runFailed,
+      hint: `The replay ended with ABORT markers, so the alias did not move. ${hint}`,
+      cause: err,
+    });
+  }
+  await writer.end(NO_HTTP);
+}
+
+export async function replayRun(
+  cfg: ServicesConfig,
+  opts: { runId: string; from: 'raw' | 'html'; log: Logger },
+): Promise<ReplaySummary> {
+  const started = Date.now();
+  return withReplay(cfg, opts.log, async ({ kafka, producer, codecs }) => {
     const original = (await readRuns(kafka, codecs)).get(opts.runId);
     if (!original) {
       throw new UserError(`Run ${opts.runId} is not on the runs topic ${cfg.topics.runs}`, {
-        hint: "List runs with `npm run ops -- runs`; a run older than the topics' retention can no longer be replayed.",
+        hint: "List runs with `npm run ops -- runs`; a run older than the topics' retention can no longer be replayed, but its source can: `npm run ops -- replay --source <sourceId>`.",
       });
     }
     if (original.status !== 'SUCCEEDED') {
@@ -49,6 +91,15 @@ export async function replayRun(
         {
           exitCode: ExitCode.runFailed,
           hint: 'Replay a run whose status is SUCCEEDED, or start a new pull with `npm run producer -- run`.',
+        },
+      );
+    }
+    // Its records are only what changed since its base: replayed alone they would build a short index.
+    if (original.baseRunId !== null) {
+      throw new UserError(
+        `Run ${opts.runId} is an incremental refresh (it holds only the changes since run ${original.baseRunId}): replaying it alone cannot rebuild the source`,
+        {
+          hint: `Rebuild the source from the latest page of every id instead: \`npm run ops -- replay --source ${original.sourceId}\`.`,
         },
       );
     }
@@ -68,10 +119,11 @@ export async function replayRun(
       target,
       replayOf: original.runId,
     });
-    await writer.start();
     log.info({ from: opts.from, topic }, 'replay started');
-    let ended = 0;
-    try {
+    const what = `${original.runId} from ${topic}`;
+    const hint = 'Raise RAW_RETENTION_HOURS to keep runs replayable longer.';
+    await writeReplay(writer, what, hint, async () => {
+      let ended = 0;
       const { exhausted } = await scanTopic<RawPageEvent | HtmlPageEvent>(
         kafka,
         codecs[target],
@@ -87,7 +139,7 @@ export async function replayRun(
           if (done) ended++;
           return done;
         },
-        starts,
+        { starts },
       );
       if (ended < partitions || exhausted.length > 0) {
         throw new Error(
@@ -97,16 +149,7 @@ export async function replayRun(
       if (writer.counts.pages !== original.pages) {
         throw new Error(`found ${writer.counts.pages} of the run's ${original.pages} pages in ${topic}`);
       }
-    } catch (err) {
-      const reason = `replay of ${original.runId} from ${topic} failed: ${(err as Error).message}`;
-      await writer.abort(reason, { requests: 0, retries: 0, rateLimited: 0 });
-      throw new UserError(reason, {
-        exitCode: ExitCode.runFailed,
-        hint: 'The replay ended with ABORT markers, so the alias did not move. Raise RAW_RETENTION_HOURS to keep runs replayable longer.',
-        cause: err,
-      });
-    }
-    await writer.end({ requests: 0, retries: 0, rateLimited: 0 });
+    });
     const summary = {
       runId,
       replayOf: original.runId,
@@ -117,7 +160,81 @@ export async function replayRun(
     };
     log.info(summary, 'replay written: the indexer flips it once it is complete and verified');
     return summary;
-  } finally {
-    await producer.disconnect();
-  }
+  });
+}
+
+/**
+ * Rebuilds a source from the latest-pages topic as a new full run on the raw topic: a first pass finds
+ * the latest record of each of its page ids (tombstones delete), a second re-reads those records in
+ * order and sends their pages on, so memory holds the ids, never the bodies.
+ */
+export async function replaySource(
+  cfg: ServicesConfig,
+  opts: { sourceId: string; log: Logger },
+): Promise<ReplaySummary> {
+  const started = Date.now();
+  const { sourceId } = opts;
+  const topic = cfg.topics.latestPages;
+  return withReplay(cfg, opts.log, async ({ kafka, producer, codecs, partitions }) => {
+    const index = await indexLatest(kafka, topic, sourceId);
+    if (index.pages.size === 0) {
+      const others = [...index.sources].sort();
+      throw new UserError(
+        index.records === 0
+          ? `The latest-pages topic ${topic} holds no pages at all`
+          : `The latest-pages topic ${topic} holds no current page of source ${sourceId}`,
+        {
+          hint:
+            others.length > 0
+              ? `It holds pages of: ${others.join(', ')}. Check the source id (\`npm run ops -- runs\` lists them); a source that was never pulled, or that was deleted, has nothing to replay.`
+              : 'Every pull keeps its pages there: pull the source once (`npm run producer -- run`), then replay it. Check that TOPIC_LATEST_PAGES names the topic the producer writes.',
+        },
+      );
+    }
+    const total = index.pages.size;
+    const runId = newRunId();
+    const log = opts.log.child({ runId, sourceId, replayOf: topic });
+    log.info({ topic, pages: total, recordsRead: index.records }, 'replay from the latest pages started');
+    const writer = createRunWriter({
+      producer,
+      codecs,
+      partitions,
+      runId,
+      sourceId,
+      compression: DEFAULT_COMPRESSION,
+      replayOf: topic,
+    });
+    const hint =
+      'Run it again; if pages keep missing, the topic is being compacted faster than min.compaction.lag.ms allows.';
+    await writeReplay(writer, `${sourceId} from ${topic}`, hint, async () => {
+      const spaces = new Set<string>();
+      let lastLog = Date.now();
+      const { missing } = await readLatest(kafka, codecs.latestPages, index, async (pages) => {
+        for (const page of pages) spaces.add(page.space.id);
+        await writer.pages(pages).acknowledged;
+        writer.counts.spaces = spaces.size;
+        if (Date.now() - lastLog >= PROGRESS_EVERY_MS) {
+          lastLog = Date.now();
+          const seconds = (lastLog - started) / 1000;
+          const done = writer.counts.pages;
+          log.info({ pages: done, of: total, pagesPerSecond: Math.round(done / seconds) }, 'replay progress');
+        }
+      });
+      if (missing > 0 || writer.counts.pages !== total) {
+        throw new Error(
+          `read ${writer.counts.pages} of the source's ${total} latest pages (${missing} record(s) compacted away meanwhile)`,
+        );
+      }
+    });
+    const summary = {
+      runId,
+      replayOf: topic,
+      sourceId,
+      from: 'latest' as const,
+      pages: writer.counts.pages,
+      durationMs: Date.now() - started,
+    };
+    log.info(summary, 'replay written: the indexer flips it once it is complete and verified');
+    return summary;
+  });
 }

@@ -42,7 +42,7 @@ async function findInTopic<T extends { runId: string; marker: { kind: string } |
       }
       return found !== undefined;
     },
-    new Map([[partition, start]]),
+    { starts: new Map([[partition, start]]) },
   );
   return found;
 }

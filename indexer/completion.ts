@@ -49,6 +49,13 @@ export interface RunState {
   sourceId: string;
   index: string;
   replayOf: string | null;
+  /** A refresh: the run whose index this run's index started as a copy of; null (or absent) for a full run. */
+  baseRunId?: string | null;
+  /**
+   * When the last full run of this run's chain started: a refresh's START says; a full run's is its own
+   * START. The producer counts its full-refresh cadence from the live run's.
+   */
+  fullAt?: number | null;
   status: RunStatus;
   reason: string | null;
   firstSeenAt: number;
@@ -220,6 +227,7 @@ export interface KeptRun {
   runId: string;
   index: string;
   status: RunStatus;
+  baseRunId?: string | null;
   deleteAfter?: number | null;
   deletedAt?: number | null;
 }
@@ -227,7 +235,8 @@ export interface KeptRun {
 /**
  * Which run indices to delete now: versions that went live, older than the live one, beyond the newest
  * `keepPrevious` of them (so the index the alias just left always survives); and dead runs (failed,
- * superseded, rolled back) once their grace period is over. Never the live index; open and held runs stay.
+ * superseded, rolled back) once their grace period is over. Never the live index; open and held runs
+ * stay, and so does the base of an open refresh (its copy may still be in the making).
  */
 export function retention(
   runs: KeptRun[],
@@ -235,7 +244,8 @@ export function retention(
   keepPrevious: number,
   now: number,
 ): string[] {
-  const present = runs.filter((r) => !r.deletedAt && r.runId !== liveRunId);
+  const bases = new Set(runs.filter((r) => isOpen(r) && r.baseRunId).map((r) => r.baseRunId));
+  const present = runs.filter((r) => !r.deletedAt && r.runId !== liveRunId && !bases.has(r.runId));
   const previous = present
     .filter((r) => isFlipped(r) && liveRunId !== null && isNewerRun(liveRunId, r.runId))
     .sort((a, b) => (isNewerRun(a.runId, b.runId) ? -1 : 1));

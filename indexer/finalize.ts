@@ -1,39 +1,27 @@
 // Finalize: once a run's END is seen on every partition, verify it and move the alias — or record why
 // not. Idempotent and safe to repeat (after a crash, on restart, on `ops release`): a run that is no
 // longer open is left alone, and a run whose index the alias already holds is only recorded as flipped.
-import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import type { Logger } from '../lib/log.ts';
+// A refresh is verified exactly like a full run: its END's pagesTotal counts every page of the version.
 import { isNewerRun } from '../lib/run-id.ts';
-import { applyRetention, audienceCounts, liveRun, moveAlias } from './alias.ts';
+import { aliasHolders, liveRun } from './alias.ts';
 import {
   decide,
-  isDead,
   isHeld,
   isOpen,
   OPEN,
   readiness,
+  retention,
   staleness,
   superseded,
   type Decision,
   type RunMarkers,
   type RunState,
 } from './completion.ts';
-import type { IndexerConfig } from './config.ts';
-import type { RunStore } from './run-state.ts';
 import { aliasName } from './index-names.ts';
-import { restoreSearchSettings } from './template.ts';
+import { RunIndex, type RunIndexDeps } from './run-index.ts';
 
-export type Outcome = 'flipped' | 'held' | 'failed' | 'superseded';
-
-export interface FinalizerDeps {
-  es: Elasticsearch;
-  cfg: IndexerConfig;
-  store: RunStore;
-  log: Logger;
-  /** Test hook: a simulated crash at this point (the service throws and stops without committing). */
-  checkpoint?(point: 'before-flip'): void;
-  onOutcome?(outcome: Outcome): void;
-}
+export type { Outcome } from './run-index.ts';
+export type FinalizerDeps = RunIndexDeps;
 
 export function createFinalizer(d: FinalizerDeps) {
   const prefix = d.cfg.services.indexPrefix;
@@ -48,39 +36,22 @@ export function createFinalizer(d: FinalizerDeps) {
     return next;
   };
 
-  const retain = (sourceId: string, log: Logger) =>
-    applyRetention(d.es, d.store, {
-      prefix,
-      sourceId,
-      keepPrevious: d.cfg.keepPrevious,
-      log,
-    });
-
-  const decided = async (
-    run: RunState,
-    status: RunState['status'],
-    reason: string | null,
-    extra: Partial<RunState> = {},
-  ) => {
-    const now = Date.now();
-    await d.store.update(run.runId, {
-      status,
-      reason,
-      decidedAt: now,
-      ...(isDead({ status }) ? { deleteAfter: now + d.cfg.deadRunGraceMs } : {}),
-      ...extra,
-    });
-    return { ...run, status, reason, decidedAt: now, ...extra };
-  };
+  /** Deletes what retention no longer keeps for one source (never the live index). */
+  async function retain(sourceId: string): Promise<void> {
+    const runs = await d.store.list({ sourceId });
+    const [live] = await aliasHolders(d.es, aliasName(prefix, sourceId));
+    const liveRunId = runs.find((r) => r.index === live)?.runId ?? null;
+    const doomed = new Set(retention(runs, liveRunId, d.cfg.keepPrevious, Date.now()));
+    for (const run of runs)
+      if (doomed.has(run.index) && run.index !== live) await RunIndex.of(d, run).delete();
+  }
 
   async function verdict(
-    run: RunState,
+    run: RunIndex,
     seen: RunMarkers,
     release: boolean,
   ): Promise<{ decision: Decision; counts: Partial<RunState> }> {
-    await restoreSearchSettings(d.es, d.cfg, run.index);
-    const { docs, publicDocs } = await audienceCounts(d.es, run.index);
-    const failures = await d.store.countFailures(run.runId);
+    const { docs, publicDocs, failures } = await run.counts();
     const live = await liveRun(d.es, d.store, prefix, run.sourceId);
     const newest = await d.store.newestLive(run.sourceId);
     const newestLive = [newest, live?.runId].reduce<string | null>(
@@ -105,18 +76,19 @@ export function createFinalizer(d: FinalizerDeps) {
   }
 
   async function finalizeNow(runId: string, release: boolean): Promise<RunState | null> {
-    const run = await d.store.get(runId);
-    if (!run || !(release ? isHeld(run) : isOpen(run))) return run;
-    const log = d.log.child({ runId, sourceId: run.sourceId });
+    const state = await d.store.get(runId);
+    if (!state || !(release ? isHeld(state) : isOpen(state))) return state;
+    const run = RunIndex.of(d, state);
+    const log = run.log;
     const seen = await d.store.markers(runId);
     const ready = readiness(seen);
-    if (ready.state === 'open') return run;
+    if (ready.state === 'open') return state;
     if (ready.state === 'aborted') {
       log.warn({ reason: ready.reason }, 'run failed: it never goes live');
       d.onOutcome?.('failed');
-      return decided(run, 'failed', ready.reason);
+      return run.decide('failed', ready.reason);
     }
-    const completedAt = run.completedAt ?? Date.now();
+    const completedAt = state.completedAt ?? Date.now();
     const { decision, counts } = await verdict(run, seen, release);
     const ends = Object.values(seen.ends).map((e) => e.at);
     const starts = Object.values(seen.starts).map((e) => e.at);
@@ -128,36 +100,35 @@ export function createFinalizer(d: FinalizerDeps) {
     };
     switch (decision.outcome) {
       case 'already-live':
-        return decided(run, 'flipped', null, { ...extra, flippedAt: run.flippedAt ?? Date.now() });
+        return run.decide('flipped', null, { ...extra, flippedAt: state.flippedAt ?? Date.now() });
       case 'hold':
         log.warn(
           { ...counts, reason: decision.reason },
           'run held: release it with `ops release` if intended',
         );
         d.onOutcome?.('held');
-        return decided(run, 'held', decision.reason, extra);
+        return run.decide('held', decision.reason, extra);
       case 'fail':
       case 'supersede': {
         const status = decision.outcome === 'fail' ? 'failed' : 'superseded';
         log.warn({ ...counts, reason: decision.reason }, `run ${status}: it never goes live`);
         d.onOutcome?.(status);
-        return decided(run, status, decision.reason, extra);
+        return run.decide(status, decision.reason, extra);
       }
       case 'flip': {
-        d.checkpoint?.('before-flip');
-        await moveAlias(d.es, aliasName(prefix, run.sourceId), run.index);
+        await run.flip();
         const flippedAt = Date.now();
         log.info(
-          { ...counts, index: run.index, flipMs: flippedAt - completedAt, released: release },
+          { ...counts, index: run.name, flipMs: flippedAt - completedAt, released: release },
           'run flipped: alias moved',
         );
         d.onOutcome?.('flipped');
-        const done = await decided(run, 'flipped', release ? 'released by an operator' : null, {
+        const done = await run.decide('flipped', release ? 'released by an operator' : null, {
           ...extra,
           flippedAt,
         });
         // The index the alias just left is kept (keepPrevious ≥ 1): in-flight queries finish on it.
-        await retain(run.sourceId, log);
+        await retain(run.sourceId);
         return done;
       }
     }
@@ -165,15 +136,16 @@ export function createFinalizer(d: FinalizerDeps) {
 
   /** An open run gone silent: decided now if its END or ABORT just arrived after all, else failed. */
   async function failIfStale(runId: string, watchingSince: number): Promise<void> {
-    const run = await finalizeNow(runId, false);
-    const reason = run && staleness(run, { now: Date.now(), staleMs: d.cfg.staleRunMs, watchingSince });
-    if (!run || !reason) return;
-    d.log.warn(
-      { runId, sourceId: run.sourceId, reason, lastActivityAt: run.lastActivityAt ?? run.firstSeenAt },
+    const state = await finalizeNow(runId, false);
+    const reason = state && staleness(state, { now: Date.now(), staleMs: d.cfg.staleRunMs, watchingSince });
+    if (!state || !reason) return;
+    const run = RunIndex.of(d, state);
+    run.log.warn(
+      { reason, lastActivityAt: state.lastActivityAt ?? state.firstSeenAt },
       'run failed: stale, it never goes live',
     );
     d.onOutcome?.('failed');
-    await decided(run, 'failed', reason);
+    await run.decide('failed', reason);
   }
 
   return {
@@ -200,10 +172,10 @@ export function createFinalizer(d: FinalizerDeps) {
         await serialized(run.sourceId, () => failIfStale(run.runId, watchingSince));
       for (const run of runs.filter(isHeld)) {
         const late = superseded(run.runId, await d.store.newestLive(run.sourceId));
-        if (late) await serialized(run.sourceId, () => decided(run, 'superseded', late));
+        if (late) await serialized(run.sourceId, () => RunIndex.of(d, run).decide('superseded', late));
       }
       for (const sourceId of new Set(runs.map((r) => r.sourceId)))
-        await serialized(sourceId, () => retain(sourceId, d.log));
+        await serialized(sourceId, () => retain(sourceId));
     },
   };
 }

@@ -21,16 +21,22 @@ export type RunStore = ReturnType<typeof createRunStore>;
 export function createRunStore(es: Elasticsearch, prefix: string) {
   const index = runsIndexName(prefix);
 
-  const fresh = (event: HtmlPageEvent, now: number): RunState => ({
-    kind: 'run',
-    runId: event.runId,
-    sourceId: event.sourceId,
-    index: runIndexName(prefix, event.sourceId, event.runId),
-    replayOf: event.marker?.replayOf ?? null,
-    status: 'indexing',
-    reason: null,
-    firstSeenAt: now,
-  });
+  // First sight of a run is its START (each partition starts with one); a refresh's START names its base.
+  const fresh = (event: HtmlPageEvent, now: number): RunState => {
+    const start = event.marker?.kind === 'START' ? event.marker : null;
+    return {
+      kind: 'run',
+      runId: event.runId,
+      sourceId: event.sourceId,
+      index: runIndexName(prefix, event.sourceId, event.runId),
+      replayOf: event.marker?.replayOf ?? null,
+      baseRunId: start?.refresh?.baseRunId ?? null,
+      fullAt: start ? Number(start.refresh?.fullAt ?? start.at) : null,
+      status: 'indexing',
+      reason: null,
+      firstSeenAt: now,
+    };
+  };
 
   return {
     index,
@@ -48,6 +54,7 @@ export function createRunStore(es: Elasticsearch, prefix: string) {
               kind: keyword,
               runId: keyword,
               sourceId: keyword,
+              baseRunId: keyword,
               status: keyword,
               index: keyword,
               pageId: keyword,

@@ -5,7 +5,8 @@ import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createLogger } from '../../lib/log.ts';
 import { indexerConfig } from '../../indexer/config.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
-import { startIndexer, type CrashPoint } from '../../indexer/service.ts';
+import type { CrashPoint } from '../../indexer/crash.ts';
+import { startIndexer } from '../../indexer/service.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import { cleanUp, eventually, openHtmlTopic, pages } from './fixtures.ts';
 

@@ -1,11 +1,10 @@
-// The alias a source is searched through: who holds it, moving it in one `_aliases` call (flip and
-// rollback), and deleting versions that retention no longer keeps.
+// The alias a source is searched through: who holds it, what it shows, moving it in one `_aliases` call
+// (flip and rollback), and deleting every index of a source (when the source is deleted).
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import type { Logger } from '../lib/log.ts';
 import type { Visibility } from '../schemas/index.ts';
-import { retention, type RunState } from './completion.ts';
 import type { RunStore } from './run-state.ts';
-import { aliasName, isRunIndexOf, parseRunIndexName } from './index-names.ts';
+import type { RunState } from './completion.ts';
+import { aliasName, isRunIndexOf, parseRunIndexName, runsIndexName } from './index-names.ts';
 
 /** The indices the alias points at now (one, once a run has gone live; none before). */
 export async function aliasHolders(es: Elasticsearch, alias: string): Promise<string[]> {
@@ -30,6 +29,24 @@ export async function liveRun(
   return { runId, index, docs, publicDocs };
 }
 
+/**
+ * The state of the run the source's alias points at (null before the first flip, or when the live index
+ * is not a run the indexer recorded). The producer plans a refresh from it: `runId` is the base of the
+ * next refresh, `fullAt` when the last full run of the chain started (for the full-refresh cadence),
+ * `baseRunId` null when the live version was a full run.
+ */
+export async function liveRunState(
+  es: Elasticsearch,
+  prefix: string,
+  sourceId: string,
+): Promise<RunState | null> {
+  const [index] = await aliasHolders(es, aliasName(prefix, sourceId));
+  const runId = index && parseRunIndexName(prefix, index)?.runId;
+  if (!runId) return null;
+  const doc = await es.get<RunState>({ index: runsIndexName(prefix), id: runId }, { ignore: [404] });
+  return doc.found ? (doc._source ?? null) : null;
+}
+
 /** Pages in an index or alias, all and public (for the shrink and audience-shift guards). */
 export async function audienceCounts(
   es: Elasticsearch,
@@ -51,30 +68,6 @@ export async function moveAlias(es: Elasticsearch, alias: string, index: string)
       { add: { index, alias } },
     ],
   });
-}
-
-/** Deletes what retention no longer keeps for one source (never the live index). */
-export async function applyRetention(
-  es: Elasticsearch,
-  store: RunStore,
-  opts: { prefix: string; sourceId: string; keepPrevious: number; log: Logger; now?: number },
-): Promise<string[]> {
-  const runs = await store.list({ sourceId: opts.sourceId });
-  const [live] = await aliasHolders(es, aliasName(opts.prefix, opts.sourceId));
-  const liveRunId = runs.find((r) => r.index === live)?.runId ?? null;
-  const doomed = retention(runs, liveRunId, opts.keepPrevious, opts.now ?? Date.now()).filter(
-    (i) => i !== live,
-  );
-  for (const index of doomed) {
-    await es.indices.delete({ index }, { ignore: [404] });
-    const run = runs.find((r) => r.index === index) as RunState;
-    await store.update(run.runId, { deletedAt: Date.now() });
-    opts.log.info(
-      { runId: run.runId, sourceId: opts.sourceId, index, status: run.status },
-      'retention: run index deleted',
-    );
-  }
-  return doomed;
 }
 
 /**

@@ -41,10 +41,23 @@ export function formatRuns(rows: RunRow[]): string {
   const iso = (ms: number | null | undefined) =>
     ms ? new Date(ms).toISOString().slice(0, 19).replace('T', ' ') : '-';
   const table = [
-    ['SOURCE', 'RUN', 'STATUS', 'PAGES', 'FAILED', 'EMITTED', 'FIRST SEEN', 'FLIP MS', 'INDEX', 'WHY'],
+    [
+      'SOURCE',
+      'RUN',
+      'MODE',
+      'STATUS',
+      'PAGES',
+      'FAILED',
+      'EMITTED',
+      'FIRST SEEN',
+      'FLIP MS',
+      'INDEX',
+      'WHY',
+    ],
     ...rows.map((r) => [
       r.sourceId,
       r.runId + (r.replayOf ? ` (replay of ${r.replayOf})` : ''),
+      r.baseRunId ? `refresh of ${r.baseRunId}` : 'full',
       r.live ? 'live' : r.deletedAt ? `${r.status}, deleted` : r.status,
       String(r.docs ?? '-'),
       String(r.failures ?? '-'),

@@ -194,6 +194,16 @@ describe('retention', () => {
     expect(retention(runs, null, 1, 60)).toEqual([`i-${B}`]);
     expect(retention(runs, null, 1, 100)).toEqual([`i-${A}`, `i-${B}`]);
   });
+  it('keeps the base of an open refresh, and lets it go once the refresh is decided', () => {
+    const runs = [
+      run(A, 'flipped'),
+      run(B, 'flipped'),
+      run(C, 'flipped'),
+      run(D, 'indexing', { baseRunId: A }),
+    ];
+    expect(retention(runs, C, 1, 0)).toEqual([]);
+    expect(retention([...runs.slice(0, 3), run(D, 'failed', { baseRunId: A })], C, 1, 0)).toEqual([`i-${A}`]);
+  });
   it('rolls back to the newest older version still kept', () => {
     const runs = [
       run(A, 'flipped'),

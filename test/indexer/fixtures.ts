@@ -1,13 +1,14 @@
 // Writes runs to the HTML pages topic exactly as the run contract says the transformer does: START on
-// every partition, pages keyed by page id, conversion failures, then END on every partition (with
-// pagesInPartition and pagesTotal) or ABORT. Reusable by end-to-end tests.
+// every partition (a refresh's names its base), pages keyed by page id, conversion failures, a
+// refresh's removals, then END on every partition (with pagesInPartition and pagesTotal) or ABORT.
+// Reusable by end-to-end tests.
 import type { ServicesConfig } from '../../lib/config.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
 import { createKafka, ensureTopics, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';
-import type { HtmlPage, HtmlPageEvent, RunMarker, RunMarkerKind } from '../../schemas/index.ts';
+import type { HtmlPage, HtmlPageEvent, RefreshBase, RunMarker, RunMarkerKind } from '../../schemas/index.ts';
 import { isDecided, type RunState } from '../../indexer/completion.ts';
 import { pageTemplateName } from '../../indexer/index-names.ts';
 import type { RunStore } from '../../indexer/run-state.ts';
@@ -38,6 +39,7 @@ export interface TestRun {
   runId: string;
   sourceId: string;
   replayOf: string | null;
+  refresh: RefreshBase | null;
   /** Page records written per partition so far (what END reports). */
   perPartition: number[];
   pageIds: Set<string>;
@@ -46,9 +48,14 @@ export interface TestRun {
 export interface HtmlTopicWriter {
   partitions: number;
   codecs: Codecs;
-  start(sourceId: string, opts?: { runId?: string; replayOf?: string }): Promise<TestRun>;
+  start(
+    sourceId: string,
+    opts?: { runId?: string; replayOf?: string; refresh?: RefreshBase },
+  ): Promise<TestRun>;
   pages(run: TestRun, list: HtmlPage[]): Promise<void>;
   failures(run: TestRun, list: { pageId: string; reason: string }[]): Promise<void>;
+  /** A refresh's pages of the base that are not in the new version (not counted as pages of the run). */
+  removals(run: TestRun, list: { pageId: string; reason: string }[]): Promise<void>;
   /** END on every partition; pagesTotal defaults to the distinct pages and failures written. */
   end(run: TestRun, opts?: { pagesTotal?: number; partitions?: number[] }): Promise<void>;
   abort(run: TestRun, reason: string): Promise<void>;
@@ -102,7 +109,7 @@ export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWrite
       reason: null,
       at: Date.now(),
       replayOf: run.replayOf,
-      refresh: null,
+      refresh: kind === 'START' ? run.refresh : null,
       ...extra,
     },
     removal: null,
@@ -120,6 +127,7 @@ export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWrite
         runId: opts.runId ?? newRunId(),
         sourceId,
         replayOf: opts.replayOf ?? null,
+        refresh: opts.refresh ?? null,
         perPartition: Array(partitions).fill(0),
         pageIds: new Set(),
       };
@@ -166,6 +174,22 @@ export async function openHtmlTopic(cfg: ServicesConfig): Promise<HtmlTopicWrite
             },
           };
         }),
+      );
+    },
+    async removals(run, list) {
+      await send(
+        list.map((removal) => ({
+          partition: partitionOf(removal.pageId, partitions),
+          key: removal.pageId,
+          event: {
+            runId: run.runId,
+            sourceId: run.sourceId,
+            page: null,
+            failure: null,
+            marker: null,
+            removal,
+          },
+        })),
       );
     },
     async end(run, opts = {}) {

@@ -1,0 +1,150 @@
+// Refreshes on the real stack: a run whose START names a base starts as a copy of the base's index,
+// applies its changed pages, removals and failures, and is verified and flipped exactly like a full
+// run — or fails without touching the alias when its base is gone or its counts do not add up.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createElasticsearch } from '../../lib/elasticsearch.ts';
+import { createLogger } from '../../lib/log.ts';
+import type { StageHandle } from '../../lib/consumer.ts';
+import { indexerConfig } from '../../indexer/config.ts';
+import { aliasName } from '../../indexer/index-names.ts';
+import { liveRunState } from '../../indexer/alias.ts';
+import { createRunStore } from '../../indexer/run-state.ts';
+import { startIndexer } from '../../indexer/service.ts';
+import { formatRuns, listRuns } from '../../ops/runs.ts';
+import { isolatedEnv } from '../stack/services.ts';
+import { cleanUp, openHtmlTopic, pages, runDecided, type HtmlTopicWriter, type TestRun } from './fixtures.ts';
+
+const cfg = indexerConfig(isolatedEnv('indexer-refresh', { INDEXER_SWEEP_SECONDS: '1' }));
+const prefix = cfg.services.indexPrefix;
+const es = createElasticsearch(cfg.services);
+const store = createRunStore(es, prefix);
+const log = createLogger('test-indexer');
+let indexer: StageHandle;
+let topic: HtmlTopicWriter;
+
+const decided = (run: TestRun) => runDecided(store, run.runId);
+const liveIndex = async (source: string) =>
+  Object.keys(await es.indices.getAlias({ name: aliasName(prefix, source) }, { ignore: [404] })).filter(
+    (k) => k !== 'error' && k !== 'status',
+  );
+
+/** page id → version and title, as the alias serves them. */
+async function served(source: string): Promise<Map<string, { version: number; title: string }>> {
+  const alias = aliasName(prefix, source);
+  await es.indices.refresh({ index: alias });
+  const result = await es.search<{ version: number; title: string }>({ index: alias, size: 1000 });
+  return new Map(
+    result.hits.hits.map((h) => [h._id!, { version: h._source!.version, title: h._source!.title }]),
+  );
+}
+
+const ids = (from: number, to: number) => pages(from, to).map((p) => p.pageId);
+
+/** A full first run of pages 0–39 (version 1), live. */
+async function liveBase(source: string) {
+  const run = await topic.run(source, pages(0, 40));
+  const state = await decided(run);
+  expect(state.status).toBe('flipped');
+  return state;
+}
+
+beforeAll(async () => {
+  topic = await openHtmlTopic(cfg.services);
+  indexer = await startIndexer(cfg, { log });
+});
+afterAll(async () => {
+  await indexer?.stop();
+  await topic?.close();
+  await es.close();
+  await cleanUp(cfg.services);
+});
+
+describe('refresh runs', () => {
+  it('builds on the live version: changed pages, removals and a failure, then goes live with exactly the new version', async () => {
+    const source = 'acme';
+    const base = await liveBase(source);
+    const fullAt = Date.now() - 86_400_000;
+
+    // Pages 0–3 removed, 4 fails to convert, 5–9 edited (version 2), 10–39 unchanged, 40–42 new.
+    const run = await topic.start(source, { refresh: { baseRunId: base.runId, fullAt } });
+    await topic.removals(
+      run,
+      ids(0, 4).map((pageId) => ({ pageId, reason: 'deleted in Confluence' })),
+    );
+    await topic.failures(run, [{ pageId: '4', reason: 'unsupported macro' }]);
+    await topic.pages(run, [...pages(5, 10, { version: 2, title: 'edited' }), ...pages(40, 43)]);
+    await topic.end(run, { pagesTotal: 39 });
+
+    const state = await decided(run);
+    expect(state).toMatchObject({
+      status: 'flipped',
+      baseRunId: base.runId,
+      fullAt,
+      docs: 38,
+      failures: 1,
+      pagesTotal: 39,
+    });
+    expect(await liveIndex(source)).toEqual([state.index]);
+    const live = await served(source);
+    expect([...live.keys()].sort()).toEqual(ids(5, 43).sort());
+    for (const id of ids(5, 10)) expect(live.get(id)).toEqual({ version: 2, title: 'edited' });
+    for (const id of [...ids(10, 40), ...ids(40, 43)])
+      expect(live.get(id)).toEqual({ version: 1, title: `Page ${id}` });
+
+    // The base is untouched (it stays the rollback target) and writable again.
+    await es.indices.refresh({ index: base.index });
+    expect((await es.count({ index: base.index })).count).toBe(40);
+    const settings = await es.indices.getSettings({ index: base.index, flat_settings: true });
+    expect(settings[base.index]?.settings?.['index.blocks.write']).toBeUndefined();
+
+    // What the producer reads to plan the next run, and what an operator sees.
+    expect(await liveRunState(es, prefix, source)).toMatchObject({
+      runId: run.runId,
+      baseRunId: base.runId,
+      fullAt,
+    });
+    const table = formatRuns(await listRuns(es, cfg, { sourceId: source }));
+    expect(table).toMatch(new RegExp(`refresh of ${base.runId}`));
+    expect(table).toMatch(/MODE/);
+  });
+
+  it('fails a refresh whose base index retention deleted, with a reason that says so; the alias stays', async () => {
+    const source = 'beta';
+    const gone = await liveBase(source);
+    await decided(await topic.run(source, pages(0, 40, { version: 2 })));
+    const third = await decided(await topic.run(source, pages(0, 40, { version: 3 })));
+    expect(third.status).toBe('flipped');
+    // Retention (keep 1 previous) deleted the first version after the third went live.
+    expect((await store.get(gone.runId))?.deletedAt).toBeTruthy();
+
+    const run = await topic.start(source, { refresh: { baseRunId: gone.runId, fullAt: Date.now() } });
+    await topic.pages(run, pages(0, 2, { version: 4 }));
+    await topic.end(run, { pagesTotal: 40 });
+    const state = await decided(run);
+    expect(state.status).toBe('failed');
+    expect(state.reason).toMatch(
+      new RegExp(
+        `^refresh base ${gone.index} of run ${gone.runId} was deleted at .* \\(retention: flipped\\): this refresh cannot be built and never goes live; the next run builds on the live version again, or is a full run if there is none$`,
+      ),
+    );
+    expect(await liveIndex(source)).toEqual([third.index]);
+    expect([...(await served(source)).values()].every((p) => p.version === 3)).toBe(true);
+    // Its pages were never written: no index appeared for it.
+    expect(await es.indices.exists({ index: state.index })).toBe(false);
+  });
+
+  it('never flips a refresh whose counts do not add up (a removal lost on the way)', async () => {
+    const source = 'gamma';
+    const base = await liveBase(source);
+    const run = await topic.start(source, { refresh: { baseRunId: base.runId, fullAt: Date.now() } });
+    // Pages 38 and 39 were deleted in Confluence, but only 39's removal arrives.
+    await topic.removals(run, [{ pageId: '39', reason: 'deleted in Confluence' }]);
+    await topic.pages(run, pages(0, 3, { version: 2 }));
+    await topic.end(run, { pagesTotal: 38 });
+    const state = await decided(run);
+    expect(state).toMatchObject({ status: 'failed', docs: 39, failures: 0, pagesTotal: 38 });
+    expect(state.reason).toBe('does not add up: 39 pages indexed + 0 failed ≠ 38 emitted');
+    expect(await liveIndex(source)).toEqual([base.index]);
+    expect([...(await served(source)).values()].every((p) => p.version === 1)).toBe(true);
+  });
+});

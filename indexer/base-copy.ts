@@ -20,15 +20,16 @@ const WRITE_BLOCK = 'index.blocks.write';
 
 /**
  * Makes `target` a copy of `base` with the run's bulk-load settings (no refresh, no replicas) and
- * today's page mapping; returns how long the copy took (0 when it existed already).
+ * today's page mapping; returns how long the copy took, or null when it was there already.
  */
 export async function copyBase(
   es: Elasticsearch,
   opts: { base: string; target: string; textAnalyzer: string; baseGone(): Promise<string> },
-): Promise<number> {
+): Promise<number | null> {
   const { base, target } = opts;
   const started = performance.now();
-  if (!(await es.indices.exists({ index: target }))) {
+  const existed = await es.indices.exists({ index: target });
+  if (!existed) {
     if (!(await es.indices.exists({ index: base }))) throw new RefreshImpossible(await opts.baseGone());
     try {
       // A few tries: another indexer starting the same run (its other partitions) may lift the block
@@ -64,10 +65,10 @@ export async function copyBase(
     throw new RefreshImpossible(
       `the page mapping changed in a way the base's copy cannot take (${mapped.error.reason}): a refresh cannot build on ${base}; the next full run (producer --full) will`,
     );
-  return Math.round(performance.now() - started);
+  return existed ? null : Math.round(performance.now() - started);
 }
 
 /** The base is writable again (it is the live index; nothing else ever blocks it). */
-async function liftWriteBlock(es: Elasticsearch, base: string): Promise<void> {
+export async function liftWriteBlock(es: Elasticsearch, base: string): Promise<void> {
   await es.indices.putSettings({ index: base, settings: { [WRITE_BLOCK]: null } }, { ignore: [404] });
 }

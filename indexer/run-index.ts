@@ -7,7 +7,7 @@ import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { Logger } from '../lib/log.ts';
 import { pageIdOf, type HtmlPageEvent, type MarkerEvent, type PageOrFailureEvent } from '../schemas/index.ts';
 import { audienceCounts, moveAlias } from './alias.ts';
-import { copyBase, RefreshImpossible } from './base-copy.ts';
+import { copyBase, liftWriteBlock, RefreshImpossible } from './base-copy.ts';
 import { writeBulk, type BulkItem, type BulkOptions } from './bulk.ts';
 import { closed, isDead, type RunState, type RunStatus } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
@@ -49,6 +49,8 @@ export class RunIndex {
   static async open(d: RunIndexDeps, event: HtmlPageEvent): Promise<RunIndex> {
     const run = new RunIndex(d, await d.store.open(event));
     if (!closed(run.state)) await run.initialize();
+    // A crash mid-copy may have left the base write-blocked, and the run was decided since.
+    else if (run.state.baseRunId) await liftWriteBlock(d.es, run.baseIndex(run.state.baseRunId));
     return run;
   }
 
@@ -76,8 +78,7 @@ export class RunIndex {
   private async initialize(): Promise<void> {
     const baseRunId = this.state.baseRunId;
     if (!baseRunId) return createRunIndex(this.d.es, this.name);
-    const prefix = this.d.cfg.services.indexPrefix;
-    const base = runIndexName(prefix, this.sourceId, baseRunId);
+    const base = this.baseIndex(baseRunId);
     try {
       const copyMs = await copyBase(this.d.es, {
         base,
@@ -85,13 +86,17 @@ export class RunIndex {
         textAnalyzer: this.d.cfg.textAnalyzer,
         baseGone: () => this.baseGone(baseRunId, base),
       });
-      if (copyMs > 0) this.log.info({ base, baseRunId, copyMs }, 'refresh: run index copied from its base');
+      if (copyMs !== null) this.log.info({ base, baseRunId, copyMs }, 'refresh: run index copied from its base');
     } catch (err) {
       if (!(err instanceof RefreshImpossible)) throw err;
       this.log.warn({ base, baseRunId, reason: err.message }, 'run failed at initialize: it never goes live');
       this.d.onOutcome?.('failed');
       await this.decide('failed', err.message);
     }
+  }
+
+  private baseIndex(baseRunId: string): string {
+    return runIndexName(this.d.cfg.services.indexPrefix, this.sourceId, baseRunId);
   }
 
   private async baseGone(baseRunId: string, base: string): Promise<string> {

@@ -86,7 +86,8 @@ export class RunIndex {
         textAnalyzer: this.d.cfg.textAnalyzer,
         baseGone: () => this.baseGone(baseRunId, base),
       });
-      if (copyMs !== null) this.log.info({ base, baseRunId, copyMs }, 'refresh: run index copied from its base');
+      if (copyMs !== null)
+        this.log.info({ base, baseRunId, copyMs }, 'refresh: run index copied from its base');
     } catch (err) {
       if (!(err instanceof RefreshImpossible)) throw err;
       this.log.warn({ base, baseRunId, reason: err.message }, 'run failed at initialize: it never goes live');

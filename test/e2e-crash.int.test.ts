@@ -14,7 +14,7 @@ import { startTransformer, transformerConfig } from '../transformer/service.ts';
 import { startIndexer } from '../indexer/service.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { createRunStore } from '../indexer/run-state.ts';
-import type { RunState } from '../indexer/completion.ts';
+import { isDecided, type RunState } from '../indexer/completion.ts';
 import { aliasName } from '../indexer/index-names.ts';
 import { cleanUp, eventually, runDecided } from './indexer/fixtures.ts';
 import { isolatedEnv } from './stack/services.ts';
@@ -116,7 +116,7 @@ it('a producer killed mid-run never goes live, ends failed, and the next pull fl
     const stale = await eventually(async () => {
       expect(await aliasIndices()).toEqual([first.index]);
       const s = await store.get(killed.runId);
-      return s && s.status !== 'indexing' ? s : undefined;
+      return s && isDecided(s) ? s : undefined;
     }, 'the killed run decided');
     expect(stale).toMatchObject({
       status: 'failed',

@@ -1,6 +1,7 @@
 // Indexer benchmark: 20,000 HTML pages (~8 KB each) written to the HTML topic, then indexed by the real
 // indexer into the local single-node Elasticsearch until the alias flips. Prints docs/s, MB/s, flip
-// latency and the indexer's peak RSS. `npm run bench:index` (PAGES=… to change the size).
+// latency and the indexer's peak RSS; then what it costs a refresh to start as a copy of that live
+// index, three ways (COPY=0 skips it). `npm run bench:index` (PAGES=… to change the size).
 import { randomBytes } from 'node:crypto';
 import { servicesConfig } from '../lib/config.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
@@ -9,6 +10,7 @@ import { indexerConfig } from '../indexer/config.ts';
 import { isDecided, isFlipped } from '../indexer/completion.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
+import { measureCopies } from './index-copy.ts';
 import { cleanUp, openHtmlTopic, page } from '../test/indexer/fixtures.ts';
 
 const PAGES = Number(process.env.PAGES ?? 20_000);
@@ -79,5 +81,6 @@ const result = {
   peakRssMb: Math.round(peakRss / 1e6),
 };
 console.log(JSON.stringify(result));
+if (process.env.COPY !== '0') console.log(JSON.stringify(await measureCopies(es, cfg, state.index)));
 await es.close();
 await cleanUp(cfg.services);

@@ -12,7 +12,15 @@ import { createRunStore } from '../../indexer/run-state.ts';
 import { startIndexer } from '../../indexer/service.ts';
 import { formatRuns, listRuns } from '../../ops/runs.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import { cleanUp, openHtmlTopic, pages, runDecided, type HtmlTopicWriter, type TestRun } from './fixtures.ts';
+import {
+  cleanUp,
+  eventually,
+  openHtmlTopic,
+  pages,
+  runDecided,
+  type HtmlTopicWriter,
+  type TestRun,
+} from './fixtures.ts';
 
 const cfg = indexerConfig(isolatedEnv('indexer-refresh', { INDEXER_SWEEP_SECONDS: '1' }));
 const prefix = cfg.services.indexPrefix;
@@ -114,8 +122,8 @@ describe('refresh runs', () => {
     await decided(await topic.run(source, pages(0, 40, { version: 2 })));
     const third = await decided(await topic.run(source, pages(0, 40, { version: 3 })));
     expect(third.status).toBe('flipped');
-    // Retention (keep 1 previous) deleted the first version after the third went live.
-    expect((await store.get(gone.runId))?.deletedAt).toBeTruthy();
+    // Retention (keep 1 previous) deletes the first version once the third went live.
+    await eventually(async () => (await store.get(gone.runId))?.deletedAt, 'retention of the first version');
 
     const run = await topic.start(source, { refresh: { baseRunId: gone.runId, fullAt: Date.now() } });
     await topic.pages(run, pages(0, 2, { version: 4 }));

@@ -46,6 +46,39 @@ export class Undecodable extends Error {
 
 const FRAME_HEADER = 5; // magic byte 0, then the writer's schema id (int32)
 
+/** What each codec keeps to encode into; a larger value gets a buffer of its own size. */
+const SCRATCH_BYTES = 256 * 1024;
+
+/**
+ * The Confluent wire format (magic 0, the schema id, the Avro value) in one pass. avsc's `toBuffer`
+ * writes every value larger than its 1 KB pool twice (once to learn the size) and the registry client
+ * then copies it behind the header: encoding into a scratch buffer and copying out once costs ~30%
+ * less CPU on page events, the same bytes (bench/README.md#avro-encoding).
+ */
+function framedEncoder(type: avro.Type, schemaId: number, topic: string): (value: unknown) => Buffer {
+  let scratch: Buffer | undefined;
+  const frame = (buf: Buffer, end: number) => {
+    buf[0] = 0;
+    buf.writeInt32BE(schemaId, 1);
+    return end === buf.length ? buf : Buffer.from(buf.subarray(0, end));
+  };
+  return (value) => {
+    scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+    try {
+      const end = type.encode(value, scratch, FRAME_HEADER);
+      if (end > 0) return frame(scratch, end);
+      const exact = Buffer.allocUnsafe(scratch.length - end);
+      return frame(exact, type.encode(value, exact, FRAME_HEADER));
+    } catch (err) {
+      const paths: string[] = [];
+      type.isValid(value, { errorHook: (path) => paths.push(path.join('.') || '(root)') });
+      throw new Error(`not a valid ${topic} value (${paths.join(', ') || (err as Error).message})`, {
+        cause: err,
+      });
+    }
+  };
+}
+
 interface TopicValues {
   rawPages: RawPageEvent;
   htmlPages: HtmlPageEvent;
@@ -97,10 +130,11 @@ async function createCodec<K extends TopicKind>(
     readers.set(id, read);
     return read;
   }
+  const encode = framedEncoder(reader, schemaId, topic);
   return {
     topic,
     schemaId,
-    encode: (value) => registry.encode(schemaId, value),
+    encode: async (value) => encode(value),
     async decode(buffer) {
       if (buffer.length === 0) throw new Undecodable('empty', 'the record value is empty');
       if (buffer.length < FRAME_HEADER || buffer[0] !== 0)

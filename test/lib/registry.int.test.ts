@@ -1,0 +1,61 @@
+// The codecs' own wire-format encoder (lib/registry.ts): the bytes the registry client would write, any
+// size, nothing shared between results, and a value that is not the topic's named by its field.
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { describe, expect, it } from 'vitest';
+import { createCodecs } from '../../lib/registry.ts';
+import type { RawPageEvent } from '../../schemas/index.ts';
+import { RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
+import { isolatedConfig } from '../stack/services.ts';
+
+const cfg = isolatedConfig('registry-codec');
+
+const event = (id: string, body: string): RawPageEvent => ({
+  runId: '01JF0000000000000000000000',
+  sourceId: 'acme',
+  page: {
+    id,
+    title: `Ünïcode page ${id}`,
+    status: 'current',
+    version: 3,
+    versionCreatedAt: null,
+    parentId: null,
+    space: { id: '7', key: 'ENG', name: 'Engineering', type: 'global', status: 'current' },
+    body,
+    url: `https://acme.atlassian.net/wiki/spaces/ENG/pages/${id}`,
+    fetchedAt: 1_700_000_000_000,
+    ...RAW_PAGE_DEFAULTS,
+  },
+  marker: null,
+  removal: null,
+});
+
+describe('codec encoding', () => {
+  it('writes what the registry client writes, for small and large values, and decodes them back', async () => {
+    const codecs = await createCodecs(cfg);
+    const client = new SchemaRegistry({ host: cfg.schemaRegistryUrl });
+    const small = event('1', '<p>héllo</p>');
+    const large = event('2', `<p>${'ß long text '.repeat(60_000)}</p>`); // ~780 KB: past the scratch buffer
+    for (const value of [small, large]) {
+      const bytes = await codecs.rawPages.encode(value);
+      expect(bytes.equals(await client.encode(codecs.rawPages.schemaId, value))).toBe(true);
+      expect(await codecs.rawPages.decode(bytes)).toEqual(value);
+    }
+  });
+
+  it('gives each value its own buffer', async () => {
+    const codecs = await createCodecs(cfg);
+    const first = await codecs.rawPages.encode(event('1', '<p>first</p>'));
+    const copy = Buffer.from(first);
+    await codecs.rawPages.encode(event('2', '<p>second, longer than the first</p>'));
+    expect(first.equals(copy)).toBe(true);
+  });
+
+  it('names the field of a value that is not the topic’s', async () => {
+    const codecs = await createCodecs(cfg);
+    const bad = {
+      ...event('1', ''),
+      page: { ...event('1', '').page!, title: 42 },
+    } as unknown as RawPageEvent;
+    await expect(codecs.rawPages.encode(bad)).rejects.toThrow(/not a valid .* value \(.*title/);
+  });
+});

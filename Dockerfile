@@ -4,8 +4,11 @@
 # `node` user; probes and metrics listen on all interfaces so Kubernetes and Prometheus reach them.
 FROM node:24-slim
 WORKDIR /app
+# glibc's allocator: 2 arenas instead of 8 per core, and Buffers of 128 KiB and more always mapped
+# on their own, so memory freed after a batch goes back to the system (bench/README.md#end-to-end-memory).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--disable-warning=TimeoutNegativeWarning \
+    GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072 \
     METRICS_HOST=0.0.0.0 \
     METRICS_PORT=9464 \
     SEARCH_HOST=0.0.0.0
@@ -28,4 +31,6 @@ EXPOSE 9464 8080
 # Liveness of the long-running services (/livez on METRICS_PORT); deploy/ uses /livez and /readyz.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTHCHECK_PORT ?? process.env.METRICS_PORT}/livez`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-ENTRYPOINT ["node", "cli.ts"]
+# V8's young generation capped and its heap grown in smaller steps, as the npm scripts start the
+# services: collections come before garbage piles up (bench/README.md#end-to-end-memory).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "cli.ts"]

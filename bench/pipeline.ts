@@ -1,5 +1,5 @@
 // What the end-to-end benchmarks share: the simulator and each stage as a process of its own, started
-// exactly as deployed (`npm run <stage>`'s node flags, read from package.json), a fresh set of topics and
+// exactly as deployed (`npm run <stage>`'s environment and node flags, read from package.json), a fresh set of topics and
 // indices per pipeline, the wait for a run to go live, and what /proc says about each process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,11 +23,39 @@ const scripts = (
   JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: Record<string, string> }
 ).scripts;
 
-/** The arguments after `node` in `npm run <name>` ("node --flags cli.ts <name>"), plus `extra`. */
-export function scriptArgs(name: 'producer' | 'transformer' | 'indexer', ...extra: string[]): string[] {
-  const [, ...args] = scripts[name]!.split(/\s+/);
-  return [...args, ...extra];
+export interface ScriptCommand {
+  /** `NAME=value` words before `node` (the allocator's tunables). */
+  env: Record<string, string>;
+  /** node's own flags, before the script file. */
+  nodeFlags: string[];
+  /** The script file and its arguments, e.g. `cli.ts transformer`. */
+  args: string[];
 }
+
+/** `npm run <name>` ("[NAME=value …] node [--flag …] cli.ts <name>"), taken apart. */
+export function scriptCommand(name: 'producer' | 'transformer' | 'indexer' | 'sources'): ScriptCommand {
+  const words = scripts[name]!.split(/\s+/);
+  const at = words.indexOf('node');
+  const rest = words.slice(at + 1);
+  const file = rest.findIndex((w) => !w.startsWith('-'));
+  return {
+    env: Object.fromEntries(words.slice(0, at).map((w) => w.split(/=(.*)/s).slice(0, 2))),
+    nodeFlags: rest.slice(0, file),
+    args: rest.slice(file),
+  };
+}
+
+/** The arguments after `node` in `npm run <name>`, plus `extra`. */
+export function scriptArgs(name: 'producer' | 'transformer' | 'indexer', ...extra: string[]): string[] {
+  const { nodeFlags, args } = scriptCommand(name);
+  return [...nodeFlags, ...args, ...extra];
+}
+
+/** `env` with the variables `npm run <name>` sets. */
+export const scriptEnv = (
+  name: 'producer' | 'transformer' | 'indexer' | 'sources',
+  env: NodeJS.ProcessEnv,
+): NodeJS.ProcessEnv => ({ ...env, ...scriptCommand(name).env });
 
 /** A child process whose last stderr lines are kept, to say why it died. */
 export interface Proc {
@@ -60,9 +88,12 @@ export function startProcess(name: string, args: string[], env: NodeJS.ProcessEn
   };
 }
 
-/** A stage (transformer or indexer) as `npm run <name>` starts it. */
-export const startStage = (name: 'transformer' | 'indexer', env: NodeJS.ProcessEnv): Proc =>
-  startProcess(name, scriptArgs(name), env);
+/** A stage (transformer or indexer) as `npm run <name>` starts it; `nodeFlags` are added to node's. */
+export const startStage = (
+  name: 'transformer' | 'indexer',
+  env: NodeJS.ProcessEnv,
+  nodeFlags: string[] = [],
+): Proc => startProcess(name, [...nodeFlags, ...scriptArgs(name)], scriptEnv(name, env));
 
 export interface SimProcess extends Proc {
   baseUrl: string;
@@ -225,7 +256,7 @@ export interface PullResult {
 /** One `npm run producer -- run` (as deployed, its own process) with `env`; throws unless it succeeded. */
 export async function pullProcess(env: NodeJS.ProcessEnv): Promise<PullResult> {
   const started = performance.now();
-  const producer = startProcess('producer', scriptArgs('producer', 'run'), env, true);
+  const producer = startProcess('producer', scriptArgs('producer', 'run'), scriptEnv('producer', env), true);
   let out = '';
   producer.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(producer.child, 'exit')) as [number];

@@ -6,7 +6,7 @@
 //                          [--cost realistic|none] [--latency-ms 0]
 //   (each run uses `npm run producer`'s node flags from package.json; BENCH_NODE_FLAGS adds more)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -16,18 +16,12 @@ import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';
+import { scriptCommand } from './pipeline.ts';
 
 const node = process.execPath;
 const root = new URL('..', import.meta.url).pathname;
-
-/** The node flags `npm run producer` runs with (package.json): the benchmark measures what is deployed. */
-function producerNodeFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = pkg.scripts.producer!.split(/\s+/);
-  return words.slice(1, words.indexOf('cli.ts')).filter((w) => w.startsWith('--'));
-}
+/** How `npm run producer` starts (package.json): the benchmark measures what is deployed. */
+const producer = scriptCommand('producer');
 
 interface Result {
   pages: number;
@@ -151,7 +145,7 @@ async function main() {
         const child = spawn(
           node,
           [
-            ...producerNodeFlags(),
+            ...producer.nodeFlags,
             ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
             'bench/producer.ts',
             '--scenario',
@@ -163,7 +157,7 @@ async function main() {
             '--topic-base',
             topicBase,
           ],
-          { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+          { cwd: root, env: { ...process.env, ...producer.env }, stdio: ['ignore', 'pipe', 'inherit'] },
         );
         const result = JSON.parse(await firstLine(child)) as Result;
         await once(child, 'exit');

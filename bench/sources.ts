@@ -7,7 +7,6 @@
 //
 //   node bench/sources.ts [--sources 200] [--min-pages 200] [--max-pages 2000] [--every 10m]
 //                         [--concurrent 8] [--second-round true]
-import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +19,7 @@ import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { startSim, type SimHandle } from '../sim/index.ts';
 import { newKeyText } from '../sources/secret-box.ts';
+import { scriptCommand, scriptEnv, startProcess, startStage } from './pipeline.ts';
 
 const { values: o } = parseArgs({
   options: {
@@ -33,7 +33,6 @@ const { values: o } = parseArgs({
 });
 const count = Number(o.sources);
 const everyMs = parseDuration(o.every!)!;
-const root = new URL('..', import.meta.url).pathname;
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 const freePort = () =>
@@ -80,12 +79,8 @@ async function main() {
   };
   const quiet = createLogger('bench');
   quiet.level = 'error';
-  const service = (name: string) =>
-    spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', ...name.split(' ')], {
-      cwd: root,
-      env: { ...env, METRICS_PORT: '0' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+  // Each as its npm script starts it (environment and node flags), as deployed.
+  const service = (name: 'transformer' | 'indexer') => startStage(name, { ...env, METRICS_PORT: '0' }).child;
   const sims: SimHandle[] = [];
   let totalPages = 0;
   for (let i = 0; i < count; i++) {
@@ -97,11 +92,8 @@ async function main() {
   }
   say(`${count} simulated sites, ${totalPages} current pages`);
   const stages = [service('transformer'), service('indexer')];
-  const child = spawn(process.execPath, ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'sources'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const { nodeFlags, args } = scriptCommand('sources');
+  const { child } = startProcess('sources', [...nodeFlags, ...args], scriptEnv('sources', env), true);
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => /API at/.test(d.toString()) && resolve());
     child.once('exit', () => reject(new Error('the sources service exited')));

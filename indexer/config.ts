@@ -28,7 +28,7 @@ const shape = {
   INDEX_BULK_MAX_BYTES: vars.int(64 * 1024, 100 * 1024 * 1024, 5 * 1024 * 1024).default(5 * 1024 * 1024),
   INDEX_BULK_MAX_DOCS: vars.int(1, 100_000, 1000).default(1000),
   INDEX_BULK_CONCURRENCY: vars.int(1, 32, 2).default(2),
-  INDEXER_FETCH_MAX_BYTES: vars.int(64 * 1024, 256 * 1024 * 1024, 2 * 1024 * 1024).default(2 * 1024 * 1024),
+  INDEXER_FETCH_MAX_BYTES: vars.int(64 * 1024, 256 * 1024 * 1024, 512 * 1024).default(512 * 1024),
   INDEXER_PARTITIONS_CONCURRENCY: vars.int(1, 64, 3).default(3),
   INDEXER_SWEEP_SECONDS: vars.int(1, 86_400, 60).default(60),
 };
@@ -48,8 +48,9 @@ export interface IndexerConfig {
   staleRunMs: number;
   bulk: { maxBytes: number; maxDocs: number; concurrency: number };
   /**
-   * Kafka fetch size per partition, compressed as on the wire (pages arrive gzipped, several times
-   * smaller than decoded): what a fetch holds in memory is a multiple of it.
+   * Kafka fetch size per partition, compressed as on the wire (pages arrive zstd-compressed, 4–20×
+   * smaller than decoded, and kafkajs decompresses a whole fetch at once): what a fetch holds in
+   * memory is a multiple of it.
    */
   fetchMaxBytes: number;
   /** Records decoded and written at once between heartbeats and commits: one full bulk request. */

@@ -47,13 +47,16 @@ export interface TransformerOptions extends Partial<StageDeps> {
 const MiB = 1024 * 1024;
 // Topics accept 16 MiB records (lib/kafka.ts); a produce request's batch per partition must fit too.
 const MAX_RECORD_BYTES = 16 * MiB - 64 * 1024;
-const SEND_BYTES = 4 * MiB;
+// Produce requests of at most 1 MiB of records: kafkajs holds each one several times over (records,
+// batch, compressed copy) until it is acknowledged, and the indexer fetches these batches whole.
+const SEND_BYTES = 1 * MiB;
 // Work between heartbeats, and what is decoded and converted at once: conversion is synchronous CPU
 // and a page's HTML and text weigh several times its storage, so keep each chunk short.
 const CHUNK = { records: 200, bytes: 2 * MiB };
-// Compressed bytes per fetch (a record larger than this still arrives, alone): bounds what is held
-// decompressed while chunks are worked through.
-const FETCH = { maxBytes: 4 * MiB, maxBytesPerPartition: 2 * MiB };
+// Compressed bytes per fetch (a record larger than this still arrives, alone). kafkajs decompresses a
+// whole fetch before the first chunk starts, and pages compress 4–20× (zstd), so 1 MiB on the wire
+// is up to ~20 MiB held decoded (bench/README.md#end-to-end-memory).
+const FETCH = { maxBytes: 1 * MiB, maxBytesPerPartition: 512 * 1024 };
 
 interface Outgoing {
   key: Buffer | string | null;

@@ -52,5 +52,6 @@ if (file) {
       report.max[key] = Math.max(report.max[key], s[key]);
     if (++n % 20 === 0) write();
   }, 50).unref();
+  write();
   process.on('exit', write);
 }

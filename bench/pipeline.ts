@@ -172,6 +172,7 @@ export function pipelineEnv(
     TOPIC_HTML_PAGES: `${id}.html`,
     TOPIC_DEAD_LETTER: `${id}.dead-letter`,
     TOPIC_RUNS: `${id}.runs`,
+    TOPIC_LATEST_PAGES: `${id}.latest`,
     INDEX_PREFIX: id,
     LOG_LEVEL: 'warn',
     METRICS_PORT: '0',

@@ -2,7 +2,7 @@
 // be rebuilt without Confluence (ops/replay.ts) long after its runs left the raw topic. Pulls write it
 // through the run writer (a page: its raw event; a page a run drops: a tombstone); replays only read it.
 // The key format lives here, with its inverse, and the two passes that read one source back.
-import type { Kafka } from './kafka.ts';
+import type { Kafka, Producer } from './kafka.ts';
 import type { Codec } from './registry.ts';
 import { scanTopic } from './topic-scan.ts';
 import type { RawPage, RawPageEvent } from '../schemas/index.ts';
@@ -104,3 +104,23 @@ export async function readLatest(
   for (const left of wanted.values()) missing += left.size;
   return { missing };
 }
+
+/**
+ * Tombstones every current page of `sourceId` (a deleted source), so its pages do not stay in Kafka for
+ * good: compaction removes them, and the tombstones a day later. Returns how many pages it removed.
+ */
+export async function forgetSource(
+  kafka: Kafka,
+  producer: Producer,
+  topic: string,
+  sourceId: string,
+): Promise<number> {
+  const { pages } = await indexLatest(kafka, topic, sourceId);
+  const keys = [...pages.keys()].map((pageId) => latestKey(sourceId, pageId));
+  for (let i = 0; i < keys.length; i += TOMBSTONES_PER_SEND) {
+    const messages = keys.slice(i, i + TOMBSTONES_PER_SEND).map((key) => ({ key, value: null }));
+    await producer.send({ topic, acks: -1, messages });
+  }
+  return keys.length;
+}
+const TOMBSTONES_PER_SEND = 5_000;

@@ -45,6 +45,8 @@ export interface AdminDeps {
   key: SecretKey;
   tuning: ProducerTuning;
   es: Elasticsearch;
+  /** Tombstones a source's pages in the latest-pages topic; returns how many (lib/latest-pages.ts). */
+  forgetPages: (sourceId: string) => Promise<number>;
   defaultEveryMs: number;
   log: Logger;
   now?: () => number;
@@ -54,6 +56,8 @@ export interface Removed {
   sourceId: string;
   alias: string;
   indices: string[];
+  /** Pages tombstoned in the latest-pages topic. */
+  latestPages: number;
   record: boolean;
   token: boolean;
 }
@@ -183,7 +187,8 @@ export function createAdmin(d: AdminDeps) {
 
     /**
      * Stops the schedule (tombstone: the owner aborts a running pull), waits for that pull to end, then
-     * deletes the source's indices (and with them its alias) and its status. The token went with the record.
+     * deletes the source's indices (and with them its alias), its pages in the latest-pages topic and its
+     * status. The token went with the record.
      */
     async remove(id: string, opts: { waitMs?: number } = {}): Promise<Removed> {
       find(id);
@@ -192,9 +197,10 @@ export function createAdmin(d: AdminDeps) {
       while (d.status.get(id)?.running && now() < until) await new Promise((r) => setTimeout(r, 200));
       const prefix = d.tuning.services.indexPrefix;
       const indices = await deleteSourceIndices(d.es, prefix, id);
+      const latestPages = await d.forgetPages(id);
       await d.status.put(id, null);
-      d.log.info({ sourceId: id, indices }, 'source deleted');
-      return { sourceId: id, alias: aliasName(prefix, id), indices, record: true, token: true };
+      d.log.info({ sourceId: id, indices, latestPages }, 'source deleted');
+      return { sourceId: id, alias: aliasName(prefix, id), indices, latestPages, record: true, token: true };
     },
   };
 }

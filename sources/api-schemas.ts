@@ -134,6 +134,7 @@ export const removed = z.object({
   sourceId: z.string(),
   alias: z.string(),
   indices: z.array(z.string()).describe('Run indices deleted (the alias went with them)'),
+  latestPages: z.number().describe('Pages removed from the latest-pages topic (tombstoned)'),
   record: z.boolean(),
   token: z.boolean(),
 });

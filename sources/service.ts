@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../lib/log.ts';
 import { registerSecret } from '../lib/secrets.ts';
 import { startService, type ServiceHandle } from '../lib/service.ts';
 import { connectPull } from '../producer/run.ts';
+import { forgetSource } from '../lib/latest-pages.ts';
 import { createAdmin } from './admin.ts';
 import { buildApi } from './api.ts';
 import { registerConsole } from './console.ts';
@@ -107,6 +108,8 @@ export async function startSources(
       key,
       tuning: cfg.producer,
       es,
+      forgetPages: (sourceId) =>
+        forgetSource(kafka, connection.producer, services.topics.latestPages, sourceId),
       defaultEveryMs: cfg.defaultEveryMs,
       log,
     });

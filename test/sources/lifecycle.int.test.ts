@@ -4,6 +4,7 @@
 // that starts failing, delete. Last, the token of every source is looked for everywhere it must not be.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../../lib/kafka.ts';
+import { indexLatest } from '../../lib/latest-pages.ts';
 import { createLogger } from '../../lib/log.ts';
 import { servicesConfig } from '../../lib/config.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
@@ -224,11 +225,21 @@ describe('sources on the real stack', () => {
     simB.admin.clearFaults();
   });
 
-  it('delete stops the schedule and removes the alias, its indices and the stored token, and says so', async () => {
+  it('delete stops the schedule and removes the alias, its indices, its latest pages and the stored token, and says so', async () => {
+    const latest = (sourceId: string) => {
+      const kafka = createKafka(p.services, 'test-latest', createLogger('test-latest'));
+      return indexLatest(kafka, p.services.topics.latestPages, sourceId);
+    };
+    const kept = (await latest('site-a')).pages.size;
+    expect(kept).toBeGreaterThan(0);
     const removed = await p.api('DELETE', '/api/sources/site-a');
     expect(removed.status, removed.text).toBe(200);
     expect(removed.body).toMatchObject({ sourceId: 'site-a', record: true, token: true });
     expect(removed.body.indices.length).toBeGreaterThan(0);
+    // Its pages are tombstoned in the latest-pages topic; the other sources' stay.
+    expect(removed.body.latestPages).toBe(kept);
+    expect((await latest('site-a')).pages.size).toBe(0);
+    expect((await latest('site-b')).pages.size).toBeGreaterThan(0);
     const es = createElasticsearch(p.services);
     expect(await es.indices.existsAlias({ name: removed.body.alias })).toBe(false);
     for (const index of removed.body.indices) expect(await es.indices.exists({ index })).toBe(false);
@@ -277,6 +288,7 @@ async function topicTexts(env: Record<string, string>): Promise<Record<string, s
     raw: cfg.topics.rawPages,
     html: cfg.topics.htmlPages,
     runs: cfg.topics.runs,
+    latest: cfg.topics.latestPages,
   };
   const admin = kafka.admin();
   await admin.connect();

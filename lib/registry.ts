@@ -60,7 +60,8 @@ function framedEncoder(type: avro.Type, schemaId: number, topic: string): (value
   const frame = (buf: Buffer, end: number) => {
     buf[0] = 0;
     buf.writeInt32BE(schemaId, 1);
-    return end === buf.length ? buf : Buffer.from(buf.subarray(0, end));
+    // The scratch buffer is reused by the next encode: never hand it out, even when the value fills it.
+    return end === buf.length && buf !== scratch ? buf : Buffer.from(buf.subarray(0, end));
   };
   return (value) => {
     scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);

@@ -70,7 +70,9 @@ export async function measureCopies(
     });
   } catch (err) {
     await es.indices.delete({ index: `${base}-reindex` }, { ignore: [404] });
-    reindex = { unavailable: (err as Error).message.slice(0, 160) };
+    const status = (err as { meta?: { statusCode?: number } }).meta?.statusCode;
+    if (status !== 405 && status !== 400) throw err;
+    reindex = { unavailable: `POST /_reindex answers ${status}: this Elasticsearch has no reindex module` };
   }
   const client = await timed(es, cfg, `${base}-client`, () => clientCopy(es, base, `${base}-client`));
   return { docs: count, clone, reindex, client };

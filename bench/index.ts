@@ -48,7 +48,6 @@ for (let i = 0; i < PAGES; i += 1000) {
   await topic.pages(run, batch);
 }
 await topic.end(run);
-await topic.close();
 console.log(
   `written to Kafka: ${PAGES} pages, ${(bytes / 1e6).toFixed(1)} MB of documents (${(bytes / PAGES / 1024).toFixed(1)} KB each)`,
 );
@@ -59,15 +58,42 @@ let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
 const started = Date.now();
 const indexer = await startIndexer(cfg, { log: createLogger('indexer') });
-let state = await store.get(run.runId);
-while (!state || !isFlipped(state)) {
-  if (state && isDecided(state)) throw new Error(`run ended ${state.status}: ${state.reason}`);
-  await new Promise((r) => setTimeout(r, 100));
-  state = await store.get(run.runId);
-}
+const flipped = async (runId: string) => {
+  for (;;) {
+    const state = await store.get(runId);
+    if (state && isFlipped(state)) return state;
+    if (state && isDecided(state)) throw new Error(`run ended ${state.status}: ${state.reason}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+const state = await flipped(run.runId);
 const done = Date.now();
 clearInterval(sampler);
+
+// A refresh of that version with 1% of the pages changed (half edited, a quarter removed, a quarter
+// added), as the producer sends it: START naming the live run as its base, the changes, END counting
+// every page of the new version. Timed from the first record written to the flip.
+const changed = Math.max(4, Math.round(PAGES / 100));
+const refreshStarted = Date.now();
+const refresh = await topic.start('bench', { refresh: { baseRunId: run.runId, fullAt: refreshStarted } });
+await topic.pages(
+  refresh,
+  Array.from({ length: changed / 2 }, (_, k) => ({ ...benchPage(k), version: 2 })),
+);
+const removed = Array.from({ length: changed / 4 }, (_, k) => benchPage(PAGES - 1 - k).pageId);
+await topic.removals(
+  refresh,
+  removed.map((pageId) => ({ pageId, reason: 'deleted in Confluence' })),
+);
+await topic.pages(
+  refresh,
+  Array.from({ length: changed / 4 }, (_, k) => benchPage(PAGES + k)),
+);
+await topic.end(refresh, { pagesTotal: PAGES });
+const refreshed = await flipped(refresh.runId);
+const refreshSeconds = (refreshed.flippedAt! - refreshStarted) / 1000;
 await indexer.stop();
+await topic.close();
 
 // Throughput from the first record the indexer saw (after joining the group) to all ENDs seen.
 const indexingSeconds = (state.completedAt! - state.firstSeenAt) / 1000;
@@ -81,6 +107,9 @@ const result = {
   peakRssMb: Math.round(peakRss / 1e6),
 };
 console.log(JSON.stringify(result));
+console.log(
+  JSON.stringify({ refresh: { changed, docs: refreshed.docs, startToLiveSeconds: refreshSeconds } }),
+);
 if (process.env.COPY !== '0') console.log(JSON.stringify(await measureCopies(es, cfg, state.index)));
 await es.close();
 await cleanUp(cfg.services);

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../lib/log.ts';
 import { producerConfig } from '../producer/config.ts';
-import { liveVersions } from '../producer/live-index.ts';
+import { readLiveIndex } from '../producer/live-index.ts';
 import { runPull, type RunSummary } from '../producer/run.ts';
 import { benchId, load, pipelineEnv, startPipeline, startSimProcess, type Pipeline } from './pipeline.ts';
 
@@ -102,6 +102,15 @@ async function change(live: Map<string, number>, share: number): Promise<Map<str
   return expected;
 }
 
+/** Page id → version in the live alias. */
+const liveVersions = async (p: Pipeline) =>
+  new Map(
+    [...((await readLiveIndex(p.es, p.services.indexPrefix, 'bench'))?.pages ?? [])].map(([id, page]) => [
+      id,
+      page.version,
+    ]),
+  );
+
 const describe = (name: string, s: Sync) =>
   `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s; Confluence ${(s.pull.bytes / 1e6).toFixed(1)} MB in ` +
   `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s; load ${s.load}`;
@@ -111,17 +120,14 @@ try {
   try {
     const first = await sync(p);
     console.log(describe('first sync', first));
-    const expected = await change(
-      await liveVersions(p.es, p.services.indexPrefix, 'bench'),
-      Number(values.changed),
-    );
+    const expected = await change(await liveVersions(p), Number(values.changed));
     const refresh = await sync(p);
     const unchanged = 'unchanged' in refresh.pull ? refresh.pull.unchanged : undefined;
     console.log(
       describe('refresh', refresh) +
         (unchanged === undefined ? ' (no unchanged count: a full run)' : `; ${String(unchanged)} unchanged`),
     );
-    const after = await liveVersions(p.es, p.services.indexPrefix, 'bench');
+    const after = await liveVersions(p);
     const missing = [...expected.keys()].filter((id) => !after.has(id)).length;
     const extra = [...after.keys()].filter((id) => !expected.has(id)).length;
     const stale = [...expected].filter(([id, v]) => after.has(id) && after.get(id) !== v).length;

@@ -15,22 +15,26 @@ import { nextSlot } from './schedule.ts';
 
 function describe(s: RunSummary): string {
   const mb = (s.bytes / 1e6).toFixed(1);
+  const refresh =
+    s.plan.kind === 'incremental'
+      ? `refresh of ${s.plan.base.baseRunId}: ${s.pages - s.unchanged} fetched, ${s.unchanged} unchanged (bodies not fetched), ${s.removed} removed`
+      : `full (${s.plan.detail})`;
   return (
     `run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pages} pages ` +
-    `(${s.personalPages} internal) from ${s.spaces} spaces, ${mb} MB, ${s.requests} requests, ` +
+    `(${s.personalPages} internal sent) from ${s.spaces} spaces, ${refresh}; ${mb} MB, ${s.requests} requests, ` +
     `${s.retries} retries, ${s.rateLimited} rate-limited (429)` +
     (s.error ? `\n  error: ${s.error}` : '')
   );
 }
 
 /** One run, stopped cleanly (ABORT markers) by SIGTERM/SIGINT. */
-async function runOnce(cfg: ProducerConfig, log: Logger): Promise<void> {
+async function runOnce(cfg: ProducerConfig, log: Logger, full: boolean): Promise<void> {
   const stop = new AbortController();
   const onSignal = (signal: string) => stop.abort(new Error(`stopped by ${signal}`));
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    const summary = await runPull(cfg, { log, signal: stop.signal, interactive: interactive() });
+    const summary = await runPull(cfg, { log, signal: stop.signal, interactive: interactive(), full });
     process.stdout.write(`${describe(summary)}\n`);
     if (summary.status === 'SUCCEEDED')
       process.stdout.write(
@@ -50,7 +54,7 @@ async function runOnce(cfg: ProducerConfig, log: Logger): Promise<void> {
 }
 
 /** Runs on a fixed grid until SIGTERM; a failed run is logged and waits for the next slot. */
-async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Promise<void> {
+async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger, full: boolean): Promise<void> {
   const service = await startService('producer', log);
   const kafkaProbe = kafkaReadiness(createKafka(cfg.services, 'producer-probe', log));
   service.readyWhen('kafka', kafkaProbe.check);
@@ -92,13 +96,15 @@ async function runEvery(cfg: ProducerConfig, everyMs: number, log: Logger): Prom
     registers: [service.metrics],
   });
   const firstStart = Date.now();
+  let firstRun = true; // --full with --every: the first run is full, the schedule's own rules decide the rest
   try {
     while (!service.stopping) {
       const stop = new AbortController();
       void service.stopped.then(() => stop.abort(new Error('stopped by SIGTERM')));
       running.set(1);
       try {
-        const s = await runPull(cfg, { log, signal: stop.signal });
+        const s = await runPull(cfg, { log, signal: stop.signal, full: full && firstRun });
+        firstRun = false;
         process.stdout.write(`${describe(s)}\n`);
         runs.inc({ status: s.status });
         pages.inc(s.pages);
@@ -141,13 +147,17 @@ Environment (never put the token on the command line):
   CONFLUENCE_API_TOKEN    the API token / PAT, or CONFLUENCE_API_TOKEN_FILE: a file holding it
   HTTPS_PROXY, NO_PROXY   the proxy Confluence requests go through, and hosts that bypass it
   SOURCE_ID               the site's id in index and alias names (default: from the domain)
+  PRODUCER_FULL_REFRESH_EVERY
+                          a run fetches every body when the live version's last full run is this
+                          old (default 7d; 0: every run is full; never: only on a converter change
+                          or --full); other runs fetch only what changed (docs/operations.md)
   KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_RAW_PAGES, TOPIC_RUNS, ...
                           see docs/configuration.md; PRODUCER_* tuning: producer/README.md`;
 
 export function registerProducer(program: Command): void {
   const producer = program
     .command('producer')
-    .description('Confluence -> Kafka: check credentials, run a full pull (see producer/README.md)')
+    .description('Confluence -> Kafka: check credentials, pull a site (see producer/README.md)')
     .addHelpText('after', producerEnvironment);
   producer
     .command('check')
@@ -186,19 +196,22 @@ export function registerProducer(program: Command): void {
     );
   producer
     .command('run')
-    .description('one full pull of the site into Kafka (or one every --every)')
+    .description(
+      'one pull of the site into Kafka (or one every --every): a refresh that fetches only the pages that changed, or a full one',
+    )
     .option(
       '--every <duration>',
       'repeat on a fixed schedule, e.g. 4h or 30m; serves /livez, /readyz and /metrics',
     )
+    .option('--full', 'fetch every body, even if the live version could be refreshed (the one run only)')
     .addHelpText('after', producerEnvironment)
     .action(
-      action(async (o: { every?: string }) => {
+      action(async (o: { every?: string; full?: boolean }) => {
         const everyMs = o.every === undefined ? undefined : parseEvery(o.every);
         const cfg = producerConfig();
         const log = createLogger('producer');
-        if (everyMs === undefined) await runOnce(cfg, log);
-        else await runEvery(cfg, everyMs, log);
+        if (everyMs === undefined) await runOnce(cfg, log, o.full ?? false);
+        else await runEvery(cfg, everyMs, log, o.full ?? false);
       }),
     );
 }

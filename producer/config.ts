@@ -31,6 +31,11 @@ export interface ProducerTuning {
   retry: RetryPolicy;
   /** zstd (default), gzip or none: bench/README.md#compression has the measurement behind the default. */
   compression: Compression;
+  /**
+   * PRODUCER_FULL_REFRESH_EVERY: a run fetches every body when the live version's last full run is at
+   * least this old; 0: every run is full; null (`never`): age alone never makes a run full.
+   */
+  fullRefreshEveryMs: number | null;
   services: ServicesConfig;
 }
 
@@ -106,6 +111,9 @@ const proxyVar = z
   .refine((u) => /^https?:/i.test(u), { message: 'must be an http:// or https:// proxy URL' })
   .optional();
 
+/** A week: a full re-fetch at least weekly catches anything a fingerprint cannot see (docs/operations.md). */
+const FULL_REFRESH_EVERY = '7d';
+
 const tuningShape = {
   CONFLUENCE_GATEWAY_URL: vars.url('https://api.atlassian.com').default('https://api.atlassian.com'),
   HTTPS_PROXY: proxyVar,
@@ -115,6 +123,21 @@ const tuningShape = {
   PRODUCER_REQUEST_TIMEOUT_S: vars.int(1, 600, 60).default(60),
   PRODUCER_MAX_RETRIES: vars.int(0, 50, 6).default(6),
   PRODUCER_RETRY_AFTER_CAP_S: vars.int(1, 3600, 60).default(60),
+  PRODUCER_FULL_REFRESH_EVERY: z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      if (text === 'never') return null;
+      if (text === '0') return 0;
+      const ms = parseDuration(text);
+      if (ms === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be a duration (90m, 12h, 7d), 0 (every run full) or never',
+        });
+      return ms ?? 0;
+    })
+    .prefault(FULL_REFRESH_EVERY),
   PRODUCER_COMPRESSION: z
     .enum(COMPRESSIONS, { message: `must be one of ${COMPRESSIONS.join(', ')}` })
     .default(DEFAULT_COMPRESSION),
@@ -135,6 +158,7 @@ export function producerTuning(env: Env = process.env): ProducerTuning {
       retryAfterCapMs: c.PRODUCER_RETRY_AFTER_CAP_S * 1000,
     },
     compression: c.PRODUCER_COMPRESSION,
+    fullRefreshEveryMs: c.PRODUCER_FULL_REFRESH_EVERY,
     services: servicesConfig(env),
   };
 }

@@ -1,53 +1,70 @@
-// What a page record carries beyond its listing: the space's restriction facts, ancestors and labels,
-// the display names of the people it names, and the visibility the source's policy gives it.
-import { decideVisibility, type RawPage, type Space, type VisibilityPolicy } from '../schemas/index.ts';
-import type { RestrictionReader, SpaceFacts } from './restrictions.ts';
+// What a page record carries beyond its listing: the site's restriction facts, ancestors and labels,
+// the display names of the people it names, the visibility the source's policy gives it, and its
+// fingerprint. Everything but the names is known before the body: a refresh compares the fingerprint
+// to decide whether to fetch the body at all.
+import { decideVisibility, type RawPage, type Space } from '../schemas/index.ts';
+import { fingerprintOf, type FingerprintContext } from './fingerprint.ts';
+import type { PageFactsOf, SiteFacts } from './restrictions.ts';
 import { accountsOf, type UserDirectory } from './users.ts';
 
-export function enrichPage(
-  page: RawPage,
-  facts: SpaceFacts,
-  users: UserDirectory,
-  policy: VisibilityPolicy,
-): RawPage {
-  const f = facts.of(page.id);
-  const enriched: RawPage = {
-    ...page,
-    restricted: f.restricted,
-    ancestorRestricted: f.ancestorRestricted,
-    ancestors: f.ancestors,
-    labels: f.labels,
-    users: users.refs(accountsOf(page)),
-  };
-  const decision = decideVisibility(enriched, policy);
-  return { ...enriched, visibility: decision.visibility, visibilityReason: decision.reason };
+/** A page as listed: enough for its facts, its decision and its fingerprint. */
+export interface ListedPage {
+  id: string;
+  version: number;
+  space: Space;
 }
 
-export type Enrich = (pages: RawPage[], signal?: AbortSignal) => Promise<RawPage[]>;
+/** The facts, decision and fingerprint a page gets, from what is known before its body. */
+export function pageFacts(
+  page: ListedPage,
+  facts: { of(pageId: string): PageFactsOf },
+  ctx: FingerprintContext,
+): Pick<
+  RawPage,
+  | 'restricted'
+  | 'ancestorRestricted'
+  | 'ancestors'
+  | 'labels'
+  | 'visibility'
+  | 'visibilityReason'
+  | 'fingerprint'
+> {
+  const f = facts.of(page.id);
+  const decision = decideVisibility({ space: page.space, ...f }, ctx.policy);
+  const decided = { ...f, visibility: decision.visibility, visibilityReason: decision.reason };
+  const fingerprint = fingerprintOf({ ...decided, version: page.version, space: page.space }, ctx);
+  return { ...decided, fingerprint };
+}
 
-/**
- * Enriches batches of pages from any spaces: each space's facts are read once, when its first page
- * comes (one search per 200 pages of the space), and a batch's users are looked up together.
- */
+export interface Enricher {
+  /** Pages as they are sent: facts, people's names, decision and fingerprint. */
+  pages(pages: RawPage[], signal?: AbortSignal): Promise<RawPage[]>;
+  /** The fingerprint each listed page's document would get, read in bulk before any body. */
+  fingerprints(pages: ListedPage[], signal?: AbortSignal): Promise<string[]>;
+}
+
+/** Facts are read by id in bulk and kept for the run; a batch's users are looked up together. */
 export function createEnricher(opts: {
-  restrictions: RestrictionReader;
+  facts: SiteFacts;
   users: UserDirectory;
-  policy: VisibilityPolicy;
-}): Enrich {
-  const facts = new Map<string, Promise<SpaceFacts>>();
-  const factsOf = (space: Space, signal?: AbortSignal) => {
-    let known = facts.get(space.id);
-    if (!known) {
-      known = opts.restrictions.space(space, signal);
-      facts.set(space.id, known);
-    }
-    return known;
-  };
-  return async (pages, signal) => {
-    const spaces = new Map(pages.map((p) => [p.space.id, p.space]));
-    const bySpace = new Map<string, SpaceFacts>();
-    for (const space of spaces.values()) bySpace.set(space.id, await factsOf(space, signal));
-    await opts.users.resolve(pages.flatMap(accountsOf), signal);
-    return pages.map((p) => enrichPage(p, bySpace.get(p.space.id)!, opts.users, opts.policy));
+  ctx: FingerprintContext;
+}): Enricher {
+  const { facts, users, ctx } = opts;
+  return {
+    async pages(pages, signal) {
+      await facts.load(
+        pages.map((p) => p.id),
+        signal,
+      );
+      await users.resolve(pages.flatMap(accountsOf), signal);
+      return pages.map((p) => ({ ...p, ...pageFacts(p, facts, ctx), users: users.refs(accountsOf(p)) }));
+    },
+    async fingerprints(pages, signal) {
+      await facts.load(
+        pages.map((p) => p.id),
+        signal,
+      );
+      return pages.map((p) => pageFacts(p, facts, ctx).fingerprint!);
+    },
   };
 }

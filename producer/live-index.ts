@@ -1,33 +1,89 @@
-// What the source's live alias holds: page id → version. A run reads it before it ends so that a page
-// the live index has and the listing did not see is dropped only when Confluence confirms it is gone
-// (pull.ts). The alias is the indexer's (indexer/index-names.ts names it); no alias yet = a first sync.
+// What the source's live alias holds, read before a run starts: the run index it points at (the base a
+// refresh builds on, refresh-plan.ts), which converters made its documents, when its chain was last
+// fully built (the indexer's run state), and each page's version and fingerprint — so a refresh fetches
+// only the bodies that changed, and a page the live index has and the listing did not see is dropped
+// only when Confluence confirms it is gone (pull.ts). No alias yet = a first sync.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import { aliasName } from '../indexer/index-names.ts';
+import type { RunState } from '../indexer/completion.ts';
+import { createRunStore } from '../indexer/run-state.ts';
+import { aliasName, isRunIndexOf, parseRunIndexName } from '../indexer/index-names.ts';
+import type { LiveBase } from './refresh-plan.ts';
+
+/** A live document as a refresh compares it. */
+export interface LivePage {
+  version: number;
+  fingerprint: string | null;
+}
+
+export interface LiveIndex extends LiveBase {
+  /** The concrete index the alias points at. */
+  index: string;
+  pages: Map<string, LivePage>;
+}
 
 const PAGE = 10_000;
 
-export async function liveVersions(
+async function aliasTargets(es: Elasticsearch, alias: string): Promise<string[]> {
+  const res = await es.indices.getAlias({ name: alias }, { ignore: [404] });
+  return Object.keys(res ?? {}).filter((name) => name !== 'error' && name !== 'status');
+}
+
+/**
+ * When the run's chain was last fully built, as the indexer recorded it. An indexer that records no
+ * `fullAt` cannot build a refresh on a copy of the live index either: null makes the run a full one.
+ */
+async function fullAtOf(es: Elasticsearch, prefix: string, runId: string): Promise<number | null> {
+  const run: (RunState & { fullAt?: number | null }) | null = await createRunStore(es, prefix).get(runId);
+  return typeof run?.fullAt === 'number' ? run.fullAt : null;
+}
+
+async function converters(es: Elasticsearch, index: string): Promise<string[]> {
+  const res = await es.search({
+    index,
+    size: 0,
+    aggs: { converters: { terms: { field: 'converter', missing: '', size: 100 } } },
+  });
+  const buckets = (res.aggregations?.converters as { buckets?: { key: string }[] } | undefined)?.buckets;
+  return (buckets ?? []).map((b) => String(b.key));
+}
+
+async function livePages(es: Elasticsearch, index: string): Promise<Map<string, LivePage>> {
+  const pages = new Map<string, LivePage>();
+  let after: (string | number)[] | undefined;
+  for (;;) {
+    const res = await es.search<{ version?: number; fingerprint?: string | null }>({
+      index,
+      size: PAGE,
+      _source: ['version', 'fingerprint'],
+      sort: [{ pageId: 'asc' }],
+      ...(after ? { search_after: after } : {}),
+    });
+    const hits = res.hits?.hits ?? [];
+    for (const h of hits)
+      pages.set(h._id!, { version: h._source?.version ?? 0, fingerprint: h._source?.fingerprint ?? null });
+    if (hits.length < PAGE) return pages;
+    after = hits.at(-1)!.sort as (string | number)[];
+  }
+}
+
+/** The live version of the source, or null when it has none (no alias: a first sync). */
+export async function readLiveIndex(
   es: Elasticsearch,
   prefix: string,
   sourceId: string,
-): Promise<Map<string, number>> {
-  const index = aliasName(prefix, sourceId);
-  const versions = new Map<string, number>();
-  let after: (string | number)[] | undefined;
-  for (;;) {
-    const res = await es.search<{ version?: number }>(
-      {
-        index,
-        size: PAGE,
-        _source: ['version'],
-        sort: [{ pageId: 'asc' }],
-        ...(after ? { search_after: after } : {}),
-      },
-      { ignore: [404] },
-    );
-    const hits = res.hits?.hits ?? [];
-    for (const h of hits) versions.set(h._id!, h._source?.version ?? 0);
-    if (hits.length < PAGE) return versions;
-    after = hits.at(-1)!.sort as (string | number)[];
-  }
+): Promise<LiveIndex | null> {
+  const alias = aliasName(prefix, sourceId);
+  const targets = await aliasTargets(es, alias);
+  if (targets.length === 0) return null;
+  const index = targets.length === 1 ? targets[0]! : alias;
+  const runId =
+    targets.length === 1 && isRunIndexOf(prefix, sourceId, index)
+      ? parseRunIndexName(prefix, index)!.runId
+      : null;
+  const [fullAt, used, pages] = await Promise.all([
+    runId ? fullAtOf(es, prefix, runId) : Promise.resolve(null),
+    converters(es, index),
+    livePages(es, index),
+  ]);
+  return { index, runId, fullAt, converters: used, pages };
 }

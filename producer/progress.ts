@@ -9,6 +9,10 @@ export interface ProgressCounts {
   pages: number;
   /** Distinct pages listed so far: once every space is listed, the run's total. */
   listed?: number;
+  /** A refresh: pages (counted in `pages`) kept from the live version without fetching their bodies. */
+  unchanged?: number;
+  /** Pages of the live version dropped (confirmed gone or out of scope). */
+  removed?: number;
 }
 
 export function pagesPerSecond(pages: number, elapsedMs: number): number {

@@ -1,13 +1,18 @@
 // How a run reads a site, independent of its shape: every space's pages are listed without bodies
-// (cheap, a few spaces at a time, each big one from both ends), and the bodies are fetched by id in
-// batches of up to 250 by `concurrency` workers, so one space of 100,000 pages keeps as many requests
-// in flight as many small spaces do. Rate limits are the client's business (pace.ts); this only
-// bounds what is queued. Each id is fetched at most once per run (a page moved mid-run lists twice).
+// (cheap, a few spaces at a time, each big one from both ends); their facts (restrictions, ancestors,
+// labels) are read by id, 200 at a time; and the bodies are fetched by id in batches of up to 250 —
+// each stage by `concurrency` workers, so one space of 100,000 pages keeps as many requests in flight
+// as many small spaces do. A refresh fetches only the bodies whose fingerprint (version and facts)
+// differs from the live document's; every other live page is kept as it is. Rate limits are the
+// client's business (pace.ts); this only bounds what is queued. Each id is fetched at most once per
+// run (a page moved mid-run lists twice).
 import type { Logger } from '../lib/log.ts';
 import type { Space } from '../schemas/index.ts';
 import { ConfluenceError } from './confluence-client.ts';
-import { IDS_PER_REQUEST, type ConfluenceSource, type PageRef } from './confluence-source.ts';
-import type { Enrich } from './enrich.ts';
+import { IDS_PER_REQUEST, type ConfluenceSource } from './confluence-source.ts';
+import type { Enricher, ListedPage } from './enrich.ts';
+import type { LivePage } from './live-index.ts';
+import { SEARCH_LIMIT } from './restrictions.ts';
 import type { RunWriter } from './run-writer.ts';
 
 export interface PullProgress {
@@ -16,10 +21,17 @@ export interface PullProgress {
   listed: number;
 }
 
+/**
+ * Why a page of the live version is not in the new one: `gone` — deleted, trashed, archived or no
+ * longer readable, as Confluence says when asked by id; `out-of-scope` — now in a space outside the
+ * source's scope.
+ */
+export const REMOVAL_REASONS = { gone: 'gone', outOfScope: 'out-of-scope' } as const;
+
 export interface PullOptions {
   source: ConfluenceSource;
-  /** What each batch of pages gets before it is sent: restrictions, users, the visibility decision. */
-  enrich: Enrich;
+  /** What each batch of pages gets before it is sent: facts, users, the decision, the fingerprint. */
+  enrich: Enricher;
   writer: RunWriter;
   spaces: Space[];
   /** Body requests in flight (the client's pool and pace bound every request anyway). */
@@ -34,7 +46,12 @@ export interface PullOptions {
    * rest — deleted, trashed, archived or no longer readable, as Confluence says — is dropped. So is a
    * page that now lives in a space outside the run's scope: the scope decides, not the live index.
    */
-  live?: ReadonlyMap<string, number>;
+  live?: ReadonlyMap<string, LivePage>;
+  /**
+   * A refresh: the live index is the base of the new version, so a listed page whose fingerprint matches
+   * its live document's is kept without fetching its body, and a live page that is gone is removed.
+   */
+  incremental?: boolean;
 }
 
 /** What the listing saw: every current page id with its version, the run's complete set of ids. */
@@ -47,20 +64,20 @@ const spacesListedAtOnce = (concurrency: number) => Math.max(1, Math.ceil(concur
  * A bounded queue of id batches between the listing and the body workers: `push` waits while it is
  * full, so listing runs ahead of fetching by at most `capacity` batches.
  */
-function createBatchQueue(capacity: number) {
-  const batches: string[][] = [];
+function createBatchQueue<T>(capacity: number) {
+  const batches: T[][] = [];
   let closed = false;
   const takers: (() => void)[] = [];
   const pushers: (() => void)[] = [];
   const wakeAll = (waiters: (() => void)[]) => waiters.splice(0).forEach((w) => w());
   return {
-    async push(batch: string[]) {
+    async push(batch: T[]) {
       while (batches.length >= capacity && !closed) await new Promise<void>((r) => pushers.push(r));
       batches.push(batch);
       wakeAll(takers);
     },
     /** The next batch, or undefined once closed and drained. */
-    async take(): Promise<string[] | undefined> {
+    async take(): Promise<T[] | undefined> {
       for (;;) {
         const batch = batches.shift();
         if (batch) {
@@ -99,37 +116,49 @@ export async function eachBounded<T>(
   failed.signal.throwIfAborted();
 }
 
-/** Lists every space and fetches and sends every listed page's body; returns what was listed. */
+/** Lists every space, reads every listed page's facts, fetches and sends the bodies that changed; returns what was listed. */
 export async function pullSite(opts: PullOptions, failed: AbortController): Promise<Listed> {
-  const { source, writer, spaces, signal, log } = opts;
+  const { source, writer, spaces, signal, log, live } = opts;
   const listed: Listed = new Map();
   const spaceIds = new Set(spaces.map((space) => space.id));
-  const queue = createBatchQueue(opts.concurrency);
+  const factsQueue = createBatchQueue<ListedPage>(opts.concurrency);
+  const bodyQueue = createBatchQueue<string>(opts.concurrency);
+  const closeAll = () => (factsQueue.close(), bodyQueue.close());
   let spacesDone = 0;
   const tick = () => opts.onProgress({ spacesDone, spacesTotal: spaces.length, listed: listed.size });
-  signal.addEventListener('abort', () => queue.close(), { once: true });
+  signal.addEventListener('abort', closeAll, { once: true });
 
-  let pending: string[] = [];
-  // Live ids the listing did not see, being confirmed by id, and those Confluence still serves.
-  const confirming = new Set<string>();
-  let kept = 0;
-  const enqueue = async (refs: PageRef[]) => {
-    for (const ref of refs) {
-      if (listed.has(ref.id)) continue;
-      listed.set(ref.id, ref.version);
-      pending.push(ref.id);
-      if (pending.length === IDS_PER_REQUEST) {
+  /** Ids pushed in batches of `size` (the last one shorter, on flush). */
+  const batcher = <T>(queue: ReturnType<typeof createBatchQueue<T>>, size: number) => {
+    let pending: T[] = [];
+    return {
+      async add(item: T) {
+        pending.push(item);
+        if (pending.length < size) return;
         const batch = pending;
         pending = [];
         await queue.push(batch);
-      }
-    }
+      },
+      async flush() {
+        if (pending.length > 0) await queue.push(pending.splice(0));
+      },
+    };
   };
+  const toFacts = batcher(factsQueue, SEARCH_LIMIT);
+  const toBodies = batcher(bodyQueue, IDS_PER_REQUEST);
+
+  // Live ids the listing did not see, being confirmed by id, and those Confluence still serves.
+  const confirming = new Set<string>();
+  let kept = 0;
 
   const listing = eachBounded(spaces, spacesListedAtOnce(opts.concurrency), failed, async (space) => {
     try {
       for await (const refs of source.pageRefs(space, signal)) {
-        await enqueue(refs);
+        for (const ref of refs) {
+          if (listed.has(ref.id)) continue;
+          listed.set(ref.id, ref.version);
+          await toFacts.add({ ...ref, space });
+        }
         tick();
       }
     } catch (err) {
@@ -141,25 +170,54 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
     }
     spacesDone++;
     tick();
-  }).then(async () => {
-    if (pending.length > 0) await queue.push(pending);
-    const missing = [...(opts.live?.keys() ?? [])].filter((id) => !listed.has(id));
-    for (const id of missing) confirming.add(id);
-    for (let i = 0; i < missing.length; i += IDS_PER_REQUEST) {
-      await queue.push(missing.slice(i, i + IDS_PER_REQUEST));
+  }).then(() => toFacts.flush());
+  listing.catch(() => {}).finally(() => factsQueue.close());
+
+  // Facts first, for every listed page: they decide its visibility and, in a refresh, whether its
+  // body is fetched at all (a restriction added in Confluence bumps no version).
+  const sorting = Array.from({ length: opts.concurrency }, async () => {
+    try {
+      for (let refs = await factsQueue.take(); refs && !signal.aborted; refs = await factsQueue.take()) {
+        const fingerprints = await opts.enrich.fingerprints(refs, signal);
+        let unchanged = 0;
+        for (const [i, ref] of refs.entries()) {
+          if (opts.incremental && live?.get(ref.id)?.fingerprint === fingerprints[i]) unchanged++;
+          else await toBodies.add(ref.id);
+        }
+        writer.keep(unchanged);
+      }
+    } catch (err) {
+      failed.abort(err);
+      closeAll();
     }
   });
-  listing.catch(() => {}).finally(() => queue.close());
+  // Once everything listed is sorted: the rest of the bodies, then the live ids to confirm.
+  const sorted = Promise.allSettled([listing, ...sorting])
+    .then(async () => {
+      if (signal.aborted) return;
+      await toBodies.flush();
+      const missing = [...(live?.keys() ?? [])].filter((id) => !listed.has(id));
+      for (const id of missing) {
+        confirming.add(id);
+        await toBodies.add(id);
+      }
+      await toBodies.flush();
+    })
+    .finally(() => bodyQueue.close());
 
   const fetching = Array.from({ length: opts.concurrency }, async () => {
     let acknowledged: Promise<void> | undefined;
     try {
-      for (let ids = await queue.take(); ids && !signal.aborted; ids = await queue.take()) {
+      for (let ids = await bodyQueue.take(); ids && !signal.aborted; ids = await bodyQueue.take()) {
         // A confirmed page outside the scope's spaces is as gone for this source as a deleted one.
-        const fetched = (await source.pagesById(ids, signal)).filter(
-          (page) => !confirming.has(page.id) || spaceIds.has(page.space.id),
+        const fetched = await source.pagesById(ids, signal);
+        const outOfScope = new Set(
+          fetched.filter((p) => confirming.has(p.id) && !spaceIds.has(p.space.id)).map((p) => p.id),
         );
-        const pages = await opts.enrich(fetched, signal);
+        const pages = await opts.enrich.pages(
+          fetched.filter((p) => !outOfScope.has(p.id)),
+          signal,
+        );
         for (const page of pages) {
           if (!confirming.has(page.id)) continue;
           kept++;
@@ -169,19 +227,29 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
             'page missed by the listing is still current: kept',
           );
         }
+        // Live pages asked for and not kept leave the new version; ids the base never had need nothing.
+        const returned = new Set(pages.map((p) => p.id));
+        const removals = ids
+          .filter((id) => !returned.has(id) && live?.has(id))
+          .map((pageId) => ({
+            pageId,
+            reason: outOfScope.has(pageId) ? REMOVAL_REASONS.outOfScope : REMOVAL_REASONS.gone,
+          }));
+        for (const { pageId } of removals) listed.delete(pageId);
         await acknowledged; // at most one unacknowledged send per worker
         const sending = writer.pages(pages);
-        acknowledged = sending.acknowledged;
+        const removing = writer.remove(removals);
+        acknowledged = Promise.all([sending.acknowledged, removing.acknowledged]).then(() => {});
         acknowledged.catch(() => {}); // awaited below or on the next batch
-        await sending.sent;
+        await Promise.all([sending.sent, removing.sent]);
       }
       await acknowledged;
     } catch (err) {
       failed.abort(err);
-      queue.close();
+      closeAll();
     }
   });
-  await Promise.all([listing.catch(() => {}), ...fetching]);
+  await Promise.all([sorted, ...fetching]);
   failed.signal.throwIfAborted();
   await listing;
   if (confirming.size > 0) {

@@ -1,6 +1,8 @@
-// What the site says about who may read each page of a space, learned in bulk: one CQL content search
-// per 200 pages (REST v1; v2 has no restrictions), expanding each page's read restrictions, its
-// ancestors and its labels. A page the search does not return is "not known", and so never public.
+// What the site says about who may read each page, learned in bulk through CQL content searches (REST
+// v1; v2 has no restrictions), expanding each page's read restrictions, its ancestors and its labels:
+// a run asks by id, 200 ids per search and many searches at once (`id in (…)`, so one big space is read
+// as fast as many small ones); a preview asks per space. A page the search does not return is "not
+// known", and so never public.
 import { UserError, ExitCode } from '../lib/errors.ts';
 import type { PageRef, Space } from '../schemas/index.ts';
 import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
@@ -62,6 +64,16 @@ export function readRestricted(r: SearchResult): boolean | null {
 export function collectFacts() {
   const entries = new Map<string, Entry>();
   const titles = new Map<string, string>();
+  const of = (pageId: string): PageFactsOf => {
+    const e = entries.get(pageId);
+    if (!e) return unknownFacts;
+    return {
+      restricted: e.restricted,
+      ancestorRestricted: e.ancestors === null ? null : ancestorRestricted(e.ancestors, entries),
+      ancestors: (e.ancestors ?? []).map((id) => ({ id, title: titles.get(id) ?? '' })),
+      labels: e.labels,
+    };
+  };
   return {
     add(r: SearchResult): void {
       if (r.id === undefined) return;
@@ -78,21 +90,20 @@ export function collectFacts() {
         ),
       });
     },
+    /** Ancestors of `ids` the search has not returned (yet). */
+    missingAncestors(ids: Iterable<string>): string[] {
+      const missing = new Set<string>();
+      for (const id of ids)
+        for (const a of entries.get(id)?.ancestors ?? []) if (!entries.has(a)) missing.add(a);
+      return [...missing];
+    },
+    of,
     facts(): SpaceFacts {
       return {
         size: entries.size,
         current: [...entries].filter(([, e]) => e.current).map(([id]) => id),
         unreadable: false,
-        of(pageId) {
-          const e = entries.get(pageId);
-          if (!e) return unknownFacts;
-          return {
-            restricted: e.restricted,
-            ancestorRestricted: e.ancestors === null ? null : ancestorRestricted(e.ancestors, entries),
-            ancestors: (e.ancestors ?? []).map((id) => ({ id, title: titles.get(id) ?? '' })),
-            labels: e.labels,
-          };
-        },
+        of,
       };
     },
   };
@@ -139,7 +150,27 @@ export function restrictionsUnreadable(err: ConfluenceError): UserError {
 export interface RestrictionReader {
   /** The facts of a space's pages; throws restrictionsUnreadable() when refused and the policy says fail. */
   space(space: Space, signal?: AbortSignal): Promise<SpaceFacts>;
+  /**
+   * The facts of pages anywhere on the site, read by id as a run needs them and kept for the run
+   * (site-facts below).
+   */
+  site(): SiteFacts;
 }
+
+/** The facts of a run's pages, whatever their spaces, read by id. */
+export interface SiteFacts {
+  /**
+   * Makes the facts of `ids` and of their ancestors known: one search per SEARCH_LIMIT ids not asked
+   * for yet, all at once (the client's pool bounds them), then one for any ancestors not returned.
+   * Throws restrictionsUnreadable() when refused and the policy says fail.
+   */
+  load(ids: readonly string[], signal?: AbortSignal): Promise<void>;
+  /** After load: a page's facts; unknown (never public) when the search did not return it. */
+  of(pageId: string): PageFactsOf;
+}
+
+/** A CQL string literal, quoted (space keys; ids are digits). */
+const cqlString = (value: string) => `"${value.replace(/["\\]/g, '\\$&')}"`;
 
 export function createRestrictionReader(
   client: ConfluenceClient,
@@ -147,12 +178,13 @@ export function createRestrictionReader(
     /** Where REST v1 lives: `/wiki/rest/api` (Cloud, also through the gateway), `/rest/api` (Data Center). */
     v1Root: string;
     unreadable: UnreadableRestrictions;
-    onUnreadable?: (space: Space, err: ConfluenceError) => void;
+    /** The site refused to say; `space` is the space asked about, absent for a search by id. */
+    onUnreadable?: (err: ConfluenceError, space?: Space) => void;
   },
 ): RestrictionReader {
-  async function* results(space: Space, signal?: AbortSignal): AsyncGenerator<SearchResult> {
+  async function* results(cql: string, signal?: AbortSignal): AsyncGenerator<SearchResult> {
     const query = new URLSearchParams({
-      cql: `type=page and space="${space.key.replace(/["\\]/g, '\\$&')}"`,
+      cql,
       cqlcontext: JSON.stringify({ contentStatuses: ['current', 'archived'] }),
       expand: EXPAND,
       limit: String(SEARCH_LIMIT),
@@ -175,15 +207,56 @@ export function createRestrictionReader(
     }
   }
 
+  /** Whether a failed search means "not readable" (and the policy lets the run go on), else throws. */
+  const refused = (err: unknown, space?: Space): true => {
+    if (!(err instanceof ConfluenceError) || !REFUSALS.has(err.kind)) throw err;
+    if (opts.unreadable === 'fail') throw restrictionsUnreadable(err);
+    opts.onUnreadable?.(err, space);
+    return true;
+  };
+
+  function site(): SiteFacts {
+    const collector = collectFacts();
+    /** Ids searched for (returned or not), each by the search that asked. */
+    const asked = new Map<string, Promise<void>>();
+    let unreadable = false;
+    const search = (ids: string[], signal?: AbortSignal) => {
+      const done = (async () => {
+        if (unreadable) return;
+        try {
+          for await (const r of results(`type=page and id in (${ids.join(',')})`, signal)) collector.add(r);
+        } catch (err) {
+          unreadable = refused(err);
+        }
+      })();
+      for (const id of ids) asked.set(id, done);
+      done.catch(() => ids.forEach((id) => asked.delete(id))); // a failed search is asked again
+    };
+    const ask = async (ids: readonly string[], signal?: AbortSignal) => {
+      const fresh = [...new Set(ids)].filter((id) => !asked.has(id) && /^\d+$/.test(id));
+      for (let i = 0; i < fresh.length; i += SEARCH_LIMIT) search(fresh.slice(i, i + SEARCH_LIMIT), signal);
+      await Promise.all(ids.map((id) => asked.get(id)));
+    };
+    return {
+      async load(ids, signal) {
+        await ask(ids, signal);
+        // Ancestors' restrictions decide a page's visibility; an ancestor's own ancestors are in its
+        // chain already, so one more round finds them all. One the search never returns restricts.
+        await ask(collector.missingAncestors(ids), signal);
+      },
+      of: (pageId) => (unreadable ? unknownFacts : collector.of(pageId)),
+    };
+  }
+
   return {
+    site,
     async space(space, signal) {
       const collector = collectFacts();
       try {
-        for await (const r of results(space, signal)) collector.add(r);
+        for await (const r of results(`type=page and space=${cqlString(space.key)}`, signal))
+          collector.add(r);
       } catch (err) {
-        if (!(err instanceof ConfluenceError) || !REFUSALS.has(err.kind)) throw err;
-        if (opts.unreadable === 'fail') throw restrictionsUnreadable(err);
-        opts.onUnreadable?.(space, err);
+        refused(err, space);
         return UNREADABLE_FACTS;
       }
       return collector.facts();

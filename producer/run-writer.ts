@@ -1,6 +1,7 @@
-// The Kafka side of a run, per docs/architecture.md: START on every partition, each page once (keyed
-// and explicitly partitioned by page id, so per-partition counts are exact), then END with the counts
-// or ABORT with the reason; and the run's record on the runs topic at start and at the end.
+// The Kafka side of a run, per docs/architecture.md: START on every partition (a refresh's names the
+// version it builds on), each page once (keyed and explicitly partitioned by page id, so per-partition
+// counts are exact) and each removal of a base page, then END with the counts or ABORT with the reason;
+// and the run's record on the runs topic at start and at the end.
 // Replays write through it too: raw pages again (convert again), or HTML events (index again).
 // A pull also keeps the latest-pages topic (lib/latest-pages.ts): each page it sends goes there too, in
 // the same acknowledged request, and each page it removes becomes a tombstone there. So once a send is
@@ -16,6 +17,7 @@ import type {
   PartitionSpan,
   RawPage,
   RawPageEvent,
+  RefreshBase,
   Run,
   RunMarker,
   RunMarkerKind,
@@ -38,24 +40,31 @@ const MAX_BYTES_IN_FLIGHT = 2 * MAX_SEND_BYTES;
 
 export interface RunCounts {
   spaces: number;
+  /** Pages sent. */
   pages: number;
+  /** Internal pages among those sent. */
   personalPages: number;
+  /** A refresh: pages of the base version kept without fetching their bodies. */
+  unchanged: number;
+  /** Pages of the base version this one drops (removal events). */
+  removed: number;
   /** Avro bytes of the page records the run emitted. */
   bytes: number;
-  /** Pages the run dropped (`remove`). */
-  removed: number;
 }
 
 export interface RunWriter {
   readonly counts: RunCounts;
   readonly startedAt: number;
-  start(): Promise<void>;
+  /** START on every partition; a refresh's names the version it builds on. */
+  start(refresh?: RefreshBase | null): Promise<void>;
   /**
    * Sends a listing page's pages, skipping ids already sent this run. Iterates the batch once, as its
    * pages are encoded. `sent` resolves once every page is handed to Kafka, `acknowledged` once
    * Kafka acknowledged them all (and rejects if a send failed).
    */
   pages(batch: Iterable<RawPage>): Sending;
+  /** A refresh: `count` more pages of the base version are kept as they are (counted in END's pagesTotal). */
+  keep(count: number): void;
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
   forward(batch: PageOrFailure[]): Sending;
   /**
@@ -120,7 +129,8 @@ export function createRunWriter(opts: {
   const compression = compressionType(opts.compression);
   const written = new Set<string>();
   const inPartition = new Array<number>(partitions).fill(0);
-  const counts: RunCounts = { spaces: 0, pages: 0, personalPages: 0, bytes: 0, removed: 0 };
+  const counts: RunCounts = { spaces: 0, pages: 0, personalPages: 0, unchanged: 0, removed: 0, bytes: 0 };
+  let refresh: RefreshBase | null = null;
   const spans: PartitionSpan[] = Array.from({ length: partitions }, (_, partition) => ({
     partition,
     start: '',
@@ -133,11 +143,12 @@ export function createRunWriter(opts: {
     partition,
     partitions,
     pagesInPartition: kind === 'END' ? (inPartition[partition] ?? 0) : 0,
-    pagesTotal: kind === 'END' ? counts.pages : 0,
+    // Every page of the new version: those sent and those a refresh keeps from its base.
+    pagesTotal: kind === 'END' ? counts.pages + counts.unchanged : 0,
     reason,
     at: Date.now(),
     replayOf,
-    refresh: null,
+    refresh: kind === 'START' ? refresh : null,
   });
 
   /** One marker per partition, in one acknowledged send; returns each partition's marker offset. */
@@ -164,11 +175,11 @@ export function createRunWriter(opts: {
       sourceId,
       status,
       replayOf,
-      baseRunId: null,
-      unchanged: 0,
+      baseRunId: refresh?.baseRunId ?? null,
       startedAt,
       endedAt: status === 'RUNNING' ? null : Date.now(),
       ...counts,
+      pages: counts.pages + counts.unchanged, // the version's pages; `unchanged` of them were not sent
       requests: http.requests,
       retries: http.retries,
       rateLimited: http.rateLimited,
@@ -252,7 +263,8 @@ export function createRunWriter(opts: {
   return {
     counts,
     startedAt,
-    async start() {
+    async start(base = null) {
+      refresh = base;
       const offsets = await markers('START');
       for (const span of spans) span.start = offsets.get(span.partition) ?? '';
       await record('RUNNING', { requests: 0, retries: 0, rateLimited: 0 });
@@ -264,6 +276,9 @@ export function createRunWriter(opts: {
         internal: recordedVisibility(page).visibility === 'internal',
         event: { runId, sourceId, page, marker: null, removal: null },
       })),
+    keep(count) {
+      counts.unchanged += count;
+    },
     forward: (batch) =>
       emit(batch, (event) => ({
         id: pageIdOf(event),

@@ -1,5 +1,6 @@
-// One full pull: list every readable space, then its pages' metadata and their bodies by id (pull.ts),
-// straight to Kafka with at most one unacknowledged send per body worker, then close the run.
+// One run: read the live version and plan it (refresh-plan.ts: full, or a refresh building on the live
+// version), list every readable space, then its pages' metadata, facts and the bodies that changed by
+// id (pull.ts), straight to Kafka with at most one unacknowledged send per body worker, then close it.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
 import type { ServicesConfig } from '../lib/config.ts';
 import { createKafka, ensureTopics, kafkaError, type Kafka, type Producer } from '../lib/kafka.ts';
@@ -13,7 +14,9 @@ import type { ConfluenceStats } from './confluence-client.ts';
 import { explainFailure } from './failures.ts';
 import { createElasticsearch, elasticsearchError } from '../lib/elasticsearch.ts';
 import { ExitCode, UserError } from '../lib/errors.ts';
-import { liveVersions } from './live-index.ts';
+import { readLiveIndex, type LiveIndex } from './live-index.ts';
+import { planRefresh, type RefreshPlan } from './refresh-plan.ts';
+import { CONVERTER_VERSION } from '../transformer/convert.ts';
 import { createProgress, progressFields, type LiveProgress } from './progress.ts';
 import { pullSite, type PullProgress } from './pull.ts';
 import { createRunWriter } from './run-writer.ts';
@@ -31,6 +34,9 @@ export interface RunSummary extends Pick<
   | 'spaces'
   | 'pages'
   | 'personalPages'
+  | 'baseRunId'
+  | 'unchanged'
+  | 'removed'
   | 'bytes'
   | 'requests'
   | 'retries'
@@ -38,6 +44,8 @@ export interface RunSummary extends Pick<
   | 'error'
 > {
   status: Exclude<Run['status'], 'RUNNING'>;
+  /** Full (and why) or a refresh. */
+  plan: RefreshPlan;
   durationMs: number;
   /** What to do about the error, when known. */
   hint: string | null;
@@ -59,6 +67,8 @@ export interface RunOptions {
   onProgress?: (progress: LiveProgress) => void;
   /** Use this connection instead of opening one; it is left open. */
   connection?: PullConnection;
+  /** Fetch every body even if the live version is a sound base (`producer run --full`). */
+  full?: boolean;
 }
 
 /** Opens the connection a run writes through; the caller disconnects `producer`. */
@@ -78,11 +88,11 @@ export async function connectPull(services: ServicesConfig, log: Logger): Promis
   }
 }
 
-/** The live index's pages, so the pull drops none that Confluence still serves (pull.ts). */
-async function readLive(cfg: ProducerConfig) {
+/** The live version: the base a refresh builds on, and the pages the pull drops only once confirmed gone. */
+async function readLive(cfg: ProducerConfig): Promise<LiveIndex | null> {
   const es = createElasticsearch(cfg.services);
   try {
-    return await liveVersions(es, cfg.services.indexPrefix, cfg.sourceId);
+    return await readLiveIndex(es, cfg.services.indexPrefix, cfg.sourceId);
   } catch (err) {
     throw (
       elasticsearchError(cfg.services, err) ??
@@ -119,8 +129,20 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
   const signal = failed.signal;
   let error: string | null = null;
   let hint: string | null = null;
+  // Read before START, which names the base of a refresh; a failure to read fails the run (below).
+  const { live, unread } = await readLive(cfg).then(
+    (index) => ({ live: index, unread: null }),
+    (err: unknown) => ({ live: null, unread: { err } }),
+  );
+  const plan = planRefresh({
+    live,
+    converter: CONVERTER_VERSION,
+    fullEveryMs: cfg.fullRefreshEveryMs,
+    forceFull: opts.full ?? false,
+    now: writer.startedAt,
+  });
   try {
-    await writer.start();
+    await writer.start(plan.kind === 'incremental' ? plan.base : null);
   } catch (err) {
     await disconnect();
     // Kafka, the registry (the run record's schema) or neither: say which, or pass the error on as it is.
@@ -131,40 +153,49 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
   let site: ConfluenceSite | undefined;
   try {
     log.info(
-      { site: cfg.siteUrl, deployment: cfg.deployment, partitions, topic: codecs.rawPages.topic },
+      {
+        site: cfg.siteUrl,
+        deployment: cfg.deployment,
+        partitions,
+        topic: codecs.rawPages.topic,
+        ...(plan.kind === 'full'
+          ? { refresh: 'full', fullBecause: plan.reason, detail: plan.detail }
+          : { refresh: 'incremental', baseRunId: plan.base.baseRunId, fullAt: new Date(plan.base.fullAt) }),
+      },
       'run started',
     );
+    if (unread) throw unread.err;
     site = await openSite(cfg, { connections: cfg.concurrency, retry: cfg.retry, log, signal });
     // Before any page: a token the site serves as anonymous would pull only the public subset.
     const account = await site.verifyIdentity(signal);
     log.info({ account: account.accountId ?? account.username, apiUrl: site.apiUrl }, 'signed in');
     const enrich = createEnricher({
-      restrictions: createRestrictionReader(site.client, {
+      facts: createRestrictionReader(site.client, {
         v1Root: site.v1Root,
         unreadable: cfg.visibility.unreadable,
-        onUnreadable: (space, err) =>
+        onUnreadable: (err) =>
           log.warn(
-            { spaceKey: space.key, status: err.status },
-            'Confluence would not say which pages are restricted; the space is synced as internal',
+            { status: err.status },
+            'Confluence would not say which pages are restricted; its pages are synced as internal',
           ),
-      }),
+      }).site(),
       users: createUserDirectory(site.client, { v1Root: site.v1Root, log }),
-      policy: cfg.visibility,
+      ctx: { converter: CONVERTER_VERSION, policy: cfg.visibility },
     });
     const spaces: Space[] = [];
     for await (const batch of site.spaces(signal))
       spaces.push(...batch.filter((space) => inScope(space, cfg.scope)));
     writer.counts.spaces = spaces.length;
     const tick = (p: PullProgress) => {
-      const counts = { ...p, pages: writer.counts.pages };
+      const { pages, unchanged, removed } = writer.counts;
+      const counts = { ...p, pages: pages + unchanged, unchanged, removed };
       progress.update(counts);
       const { requests, retries, rateLimited } = site!.stats;
       const fields = progressFields(counts, Date.now() - writer.startedAt);
       opts.onProgress?.({ runId, startedAt: writer.startedAt, ...fields, requests, retries, rateLimited });
     };
     tick({ spacesDone: 0, spacesTotal: spaces.length, listed: 0 });
-    const live = await readLive(cfg);
-    const listed = await pullSite(
+    await pullSite(
       {
         source: site,
         enrich,
@@ -174,13 +205,11 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
         signal,
         log,
         onProgress: tick,
-        live,
+        ...(live ? { live: live.pages } : {}),
+        incremental: plan.kind === 'incremental',
       },
       failed,
     );
-    // Live pages the run did not keep are gone (pull.ts confirmed it): out of the latest-pages topic too.
-    const gone = [...live.keys()].filter((id) => !listed.has(id));
-    await writer.remove(gone.map((pageId) => ({ pageId, reason: 'gone' }))).acknowledged;
   } catch (err) {
     // The first failure (or the stop request) is the reason; what it interrupted elsewhere is noise.
     const cause = failed.signal.aborted ? failed.signal.reason : err;
@@ -198,6 +227,9 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
       spaces: run.spaces,
       pages: run.pages,
       personalPages: run.personalPages,
+      baseRunId: run.baseRunId,
+      unchanged: run.unchanged,
+      removed: run.removed,
       bytes: run.bytes,
       requests: run.requests,
       retries: run.retries,
@@ -209,7 +241,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
     if (error === null)
       log.info(counts, 'run succeeded'); // the child logger carries runId and sourceId
     else log.error(counts, 'run failed');
-    return { runId, sourceId: cfg.sourceId, ...counts };
+    return { runId, sourceId: cfg.sourceId, plan, ...counts };
   } finally {
     await site?.close();
     await disconnect();

@@ -7,6 +7,7 @@ import { FAULT_KINDS, type FaultKind, type FaultRates, type FaultRule, type Faul
 import type { CostModel } from './cost.ts';
 import { SPACE_TYPES, type Page, type Space } from './model.ts';
 import { ConflictError, NotFoundError, type SimState, type User } from './state.ts';
+import { Traffic } from './traffic.ts';
 
 export interface Settings extends CostModel, AuthSettings {
   /** Requests per second per credential; 0 = unlimited. */
@@ -108,6 +109,8 @@ export class SimAdmin {
   readonly settings: Settings;
   /** API requests seen (admin calls excluded). */
   requests = 0;
+  /** What the API answered (admin calls excluded): requests, results, bodies, bytes. */
+  readonly traffic = new Traffic();
 
   constructor(state: SimState, faults: Faults, settings: Settings) {
     this.state = state;

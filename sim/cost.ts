@@ -28,12 +28,24 @@ function bodyBytes(item: Rendered | null | undefined): number {
   return typeof value === 'string' ? Buffer.byteLength(value) : 0;
 }
 
-/** What the route handlers' answer (`{results:[...]}` or one object) costs to serve. */
-export function responseCostMs(model: CostModel, body: unknown): number {
-  if (model.costBaseMs === 0 && model.costPerResultMs === 0 && model.costPerBodyKbMs === 0) return 0;
+/** What an answer (`{results:[...]}` or one object) carries: results, page bodies and their bytes. */
+export function responseContent(body: unknown): { results: number; bodies: number; bodyBytes: number } {
   const results = (body as { results?: unknown } | null)?.results;
   const items = (Array.isArray(results) ? results : [body]) as Rendered[];
+  let bodies = 0;
   let bytes = 0;
-  for (const item of items) bytes += bodyBytes(item);
-  return model.costBaseMs + items.length * model.costPerResultMs + (bytes / 1024) * model.costPerBodyKbMs;
+  for (const item of items) {
+    const n = bodyBytes(item);
+    bytes += n;
+    if (item?.body?.storage?.value !== undefined || item?.body?.atlas_doc_format?.value !== undefined)
+      bodies++;
+  }
+  return { results: items.length, bodies, bodyBytes: bytes };
+}
+
+/** What the route handlers' answer costs to serve. */
+export function responseCostMs(model: CostModel, body: unknown): number {
+  if (model.costBaseMs === 0 && model.costPerResultMs === 0 && model.costPerBodyKbMs === 0) return 0;
+  const { results, bodyBytes } = responseContent(body);
+  return model.costBaseMs + results * model.costPerResultMs + (bodyBytes / 1024) * model.costPerBodyKbMs;
 }

@@ -13,6 +13,8 @@ import { SimState, type User } from './state.ts';
 import { selfSignedCert } from './tls.ts';
 
 export { SimAdmin, type FaultInput, type PageInfo, type Settings, type SpaceInfo } from './admin.ts';
+export { Traffic, type Served } from './traffic.ts';
+export { churn, type ChurnOptions, type Churned } from './churn.ts';
 export { NO_COST, REALISTIC_COST, responseCostMs, type CostModel } from './cost.ts';
 export type { BadCredentials, Deployment } from './auth.ts';
 export { startGateway, type GatewayHandle } from './gateway.ts';

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin, type SimAdmin } from './admin.ts';
 import type { ApiResponse } from './api.ts';
-import { responseCostMs } from './cost.ts';
+import { responseContent, responseCostMs } from './cost.ts';
 import { authenticate, type Deployment } from './auth.ts';
 import type { FaultKind } from './faults.ts';
 import { takeToken, rateLimitHeaders, type Bucket } from './ratelimit.ts';
@@ -27,9 +27,12 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return text.trim() === '' ? undefined : JSON.parse(text);
 }
 
-/** Writes a JSON response; `reset` cuts the connection mid-body, `truncate` sends half a body cleanly. */
-function send(res: ServerResponse, r: ApiResponse, fault?: 'reset' | 'truncate'): void {
-  if (res.destroyed) return;
+/**
+ * Writes a JSON response; `reset` cuts the connection mid-body, `truncate` sends half a body cleanly.
+ * Returns the bytes written.
+ */
+function answer(res: ServerResponse, r: ApiResponse, fault?: 'reset' | 'truncate'): number {
+  if (res.destroyed) return 0;
   const full = Buffer.from(JSON.stringify(r.body));
   const body = fault === 'truncate' ? full.subarray(0, full.length >> 1) : full;
   res.writeHead(r.status, {
@@ -39,9 +42,14 @@ function send(res: ServerResponse, r: ApiResponse, fault?: 'reset' | 'truncate')
   });
   if (fault === 'reset') {
     res.write(body.subarray(0, body.length >> 1), () => res.destroy());
-    return;
+    return body.length >> 1;
   }
   res.end(body);
+  return body.length;
+}
+
+function send(res: ServerResponse, r: ApiResponse): void {
+  answer(res, r);
 }
 
 /** How the site is laid out: which deployment, its context path (Data Center), its cloud id (Cloud). */
@@ -142,7 +150,8 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string, site: Site
     // The server's work grows with what the answer carries: charged before the first byte, as a real one would.
     const cost = responseCostMs(settings, r.body);
     if (cost > 0) await sleep(cost);
-    send(res, r, fault === 'reset' || fault === 'truncate' ? fault : undefined);
+    const bytes = answer(res, r, fault === 'reset' || fault === 'truncate' ? fault : undefined);
+    admin.traffic.count(url.pathname, r.status, responseContent(r.body), bytes);
   }
 
   function fail(res: ServerResponse, work: Promise<void>): void {

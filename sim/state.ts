@@ -213,7 +213,11 @@ export class SimState {
 
   /** All matching pages in id order, for offset-paged v1 listings. */
   filterPages(user: User, q: PageQuery): Page[] {
-    return this.pages.filter((p) => this.pageMatches(user, p, q));
+    // By id: looked up, not scanned for (CQL `id in (…)` batches on a 100k-page site).
+    const pool = q.ids
+      ? [...new Set(q.ids)].flatMap((id) => this.pagesById.get(id) ?? []).sort((a, b) => a.id - b.id)
+      : this.pages;
+    return pool.filter((p) => this.pageMatches(user, p, q));
   }
 
   private pagesIn(spaceId: number): Page[] {

@@ -13,12 +13,22 @@ interface Cql {
   type?: string;
   spaceKey?: string;
   label?: string;
+  /** `id = N` or `id in (N, M, …)`. */
+  ids?: number[];
 }
 
-/** The CQL this simulator understands: `type`, `space` (`space.key`) and `label` clauses joined by AND. */
+/**
+ * The CQL this simulator understands: `type`, `space` (`space.key`), `label` and `id` (`=` or `in`)
+ * clauses joined by AND.
+ */
 export function parseCql(cql: string): Cql {
   const out: Cql = {};
   for (const clause of cql.split(/\s+and\s+/i)) {
+    const ids = /^\s*id\s*(?:=\s*(\d+)|in\s*\(\s*(\d+(?:\s*,\s*\d+)*)\s*\))\s*$/i.exec(clause);
+    if (ids) {
+      out.ids = (ids[1] ?? ids[2]!).split(',').map((id) => Number(id.trim()));
+      continue;
+    }
     const m = /^\s*(type|space|space\.key|label)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))\s*$/i.exec(clause);
     if (!m) throw new BadRequestError(`Could not parse cql : ${cql}`);
     const value = m[2] ?? m[3] ?? m[4] ?? '';
@@ -140,7 +150,11 @@ function search(state: SimState, req: ApiRequest, layout: V1Layout): ApiResponse
     (cql.type ?? 'page') !== 'page' || (cql.spaceKey !== undefined && !space)
       ? []
       : state
-          .filterPages(req.user, { statuses: statusesOf(q), ...(space ? { spaceIds: [space.id] } : {}) })
+          .filterPages(req.user, {
+            statuses: statusesOf(q),
+            ...(space ? { spaceIds: [space.id] } : {}),
+            ...(cql.ids ? { ids: cql.ids } : {}),
+          })
           .filter((p) => cql.label === undefined || (p.labels ?? []).includes(cql.label));
   const base = `${req.siteUrl}${layout.context}`;
   const items = matches.slice(offset, offset + limit);

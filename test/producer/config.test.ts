@@ -91,6 +91,26 @@ describe('producer config', () => {
     expect(err.message).toContain('PRODUCER_CONCURRENCY');
   });
 
+  it('reads the full-refresh cadence: a duration (7d by default), 0 (every run full) or never', () => {
+    const every = (value?: string) =>
+      producerConfig({
+        ...base,
+        CONFLUENCE_DOMAIN: 'acme.atlassian.net',
+        ...(value === undefined ? {} : { PRODUCER_FULL_REFRESH_EVERY: value }),
+      }).fullRefreshEveryMs;
+    expect(every()).toBe(7 * 86_400_000);
+    expect(every('12h')).toBe(12 * 3_600_000);
+    expect(every('0')).toBe(0);
+    expect(every('never')).toBeNull();
+    const err = configError({
+      ...base,
+      CONFLUENCE_DOMAIN: 'acme.atlassian.net',
+      PRODUCER_FULL_REFRESH_EVERY: 'weekly',
+    });
+    expect(err.message).toContain('PRODUCER_FULL_REFRESH_EVERY');
+    expect(err.message).toContain('never');
+  });
+
   it('derives source ids usable in an index name', () => {
     expect(sourceIdOf('acme.atlassian.net')).toBe('acme-atlassian-net');
     expect(sourceIdOf('[::1]:4100')).toBe('1-4100');

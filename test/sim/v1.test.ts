@@ -73,4 +73,23 @@ describe('v1 REST API', () => {
     expect(r.status).toBe(404);
     expect(r.json).toMatchObject({ statusCode: 404, message: expect.any(String) });
   });
+
+  it('CQL search by id (`id in (…)`, `id = N`): the readable pages among the ids, restrictions expanded', async () => {
+    const { sim } = ctx;
+    const all = await get(sim, '/wiki/rest/api/content/search?cql=type%3Dpage&limit=5');
+    const ids = (all.json as V1List).results.map((r) => r.id);
+    const trashed = sim.admin.addPage({ space: sim.admin.info().spaces[0]!.key, title: 'soon trashed' });
+    sim.admin.deletePage(trashed.id);
+    const cql = encodeURIComponent(`type=page and id in (${[...ids, trashed.id].join(', ')})`);
+    const expand = 'restrictions.read.restrictions.user,restrictions.read.restrictions.group,ancestors';
+    const r = await get(sim, `/wiki/rest/api/content/search?cql=${cql}&expand=${expand}&limit=200`);
+    expect(r.status).toBe(200);
+    const results = (r.json as { results: { id: string; restrictions?: unknown }[] }).results;
+    expect(results.map((x) => x.id).sort()).toEqual([...ids].sort());
+    expect(results.every((x) => x.restrictions !== undefined)).toBe(true);
+    const one = await get(sim, `/wiki/rest/api/content/search?cql=${encodeURIComponent(`id = ${ids[0]}`)}`);
+    expect((one.json as V1List).results.map((x) => x.id)).toEqual([ids[0]]);
+    const bad = await get(sim, `/wiki/rest/api/content/search?cql=${encodeURIComponent('id in (1,')}`);
+    expect(bad.status).toBe(400);
+  });
 });

@@ -136,7 +136,8 @@ const REFUSALS = new Set([
 
 export function restrictionsUnreadable(err: ConfluenceError): UserError {
   return new UserError(
-    `Confluence would not say which pages are restricted (${err.message}), so no page of this run can be public`,
+    // The query (200 ids, the expansions) would bury the answer: the path and the status say it all.
+    `Confluence would not say which pages are restricted (${err.message.replace(/\?\S*/g, '?…')}), so no page of this run can be public`,
     {
       exitCode: ExitCode.auth,
       hint:

@@ -1,12 +1,11 @@
 // What the source's live alias holds, read before a run starts: the run index it points at (the base a
 // refresh builds on, refresh-plan.ts), which converters made its documents, when its chain was last
-// fully built (the indexer's run state), and each page's version and fingerprint — so a refresh fetches
-// only the bodies that changed, and a page the live index has and the listing did not see is dropped
-// only when Confluence confirms it is gone (pull.ts). No alias yet = a first sync.
+// fully built (the indexer's run state, indexer/alias.ts), and each page's version and fingerprint — so
+// a refresh fetches only the bodies that changed, and a page the live index has and the listing did not
+// see is dropped only when Confluence confirms it is gone (pull.ts). No alias yet = a first sync.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import type { RunState } from '../indexer/completion.ts';
-import { createRunStore } from '../indexer/run-state.ts';
-import { aliasName, isRunIndexOf, parseRunIndexName } from '../indexer/index-names.ts';
+import { aliasHolders, liveRunState } from '../indexer/alias.ts';
+import { aliasName } from '../indexer/index-names.ts';
 import type { LiveBase } from './refresh-plan.ts';
 
 /** A live document as a refresh compares it. */
@@ -22,20 +21,6 @@ export interface LiveIndex extends LiveBase {
 }
 
 const PAGE = 10_000;
-
-async function aliasTargets(es: Elasticsearch, alias: string): Promise<string[]> {
-  const res = await es.indices.getAlias({ name: alias }, { ignore: [404] });
-  return Object.keys(res ?? {}).filter((name) => name !== 'error' && name !== 'status');
-}
-
-/**
- * When the run's chain was last fully built, as the indexer recorded it. An indexer that records no
- * `fullAt` cannot build a refresh on a copy of the live index either: null makes the run a full one.
- */
-async function fullAtOf(es: Elasticsearch, prefix: string, runId: string): Promise<number | null> {
-  const run: (RunState & { fullAt?: number | null }) | null = await createRunStore(es, prefix).get(runId);
-  return typeof run?.fullAt === 'number' ? run.fullAt : null;
-}
 
 async function converters(es: Elasticsearch, index: string): Promise<string[]> {
   const res = await es.search({
@@ -73,17 +58,16 @@ export async function readLiveIndex(
   sourceId: string,
 ): Promise<LiveIndex | null> {
   const alias = aliasName(prefix, sourceId);
-  const targets = await aliasTargets(es, alias);
+  const targets = await aliasHolders(es, alias);
   if (targets.length === 0) return null;
   const index = targets.length === 1 ? targets[0]! : alias;
-  const runId =
-    targets.length === 1 && isRunIndexOf(prefix, sourceId, index)
-      ? parseRunIndexName(prefix, index)!.runId
-      : null;
-  const [fullAt, used, pages] = await Promise.all([
-    runId ? fullAtOf(es, prefix, runId) : Promise.resolve(null),
+  const [state, used, pages] = await Promise.all([
+    targets.length === 1 ? liveRunState(es, prefix, sourceId) : Promise.resolve(null),
     converters(es, index),
     livePages(es, index),
   ]);
+  // A run state without fullAt is from an indexer that cannot build refreshes: the plan says full.
+  const runId = state?.index === index ? state.runId : null;
+  const fullAt = typeof state?.fullAt === 'number' ? state.fullAt : null;
   return { index, runId, fullAt, converters: used, pages };
 }

@@ -1,6 +1,7 @@
 // The whole product on the real stack: simulator → producer → transformer → indexer → alias → search.
-// Two runs with deletions, edits and additions; personal pages internal; customer searches never
-// return an internal page; replays after a converter change without one call to Confluence.
+// Two runs with deletions, edits and additions (the second a refresh: only the changes fetched);
+// personal pages internal; customer searches never return an internal page; replays of a full run after
+// a converter change without one call to Confluence.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
@@ -36,8 +37,8 @@ let indexer: StageHandle;
 const services = () => servicesConfig(env);
 const es = () => createElasticsearch(services());
 
-async function pullAndWait(): Promise<{ runId: string; index: string }> {
-  const pull = await runPull(producerConfig(env), { log });
+async function pullAndWait(full = false): Promise<{ runId: string; index: string }> {
+  const pull = await runPull(producerConfig(env), { log, full });
   expect(pull.status, pull.error ?? '').toBe('SUCCEEDED');
   return waitLive(pull.runId);
 }
@@ -114,6 +115,8 @@ afterAll(async () => {
 
 describe('end to end on the real stack', () => {
   let second: { runId: string; index: string };
+  /** A full run of the final site: what the replays rebuild (a refresh alone holds only changes). */
+  let full: { runId: string; index: string };
   let firstIds: string[];
   let deletedIds: string[];
 
@@ -210,6 +213,7 @@ describe('end to end on the real stack', () => {
   });
 
   it('replays from the raw topic with a changed converter, without calling Confluence', async () => {
+    full = await pullAndWait(true);
     const requestsBefore = sim.admin.info().requests;
     await sim.close(); // any call to Confluence from here on would fail
     await transformer.stop();
@@ -219,10 +223,10 @@ describe('end to end on the real stack', () => {
     };
     await startTransformerWith(v2);
 
-    const replay = await replayRun(services(), { runId: second.runId, from: 'raw', log });
-    expect(replay.replayOf).toBe(second.runId);
+    const replay = await replayRun(services(), { runId: full.runId, from: 'raw', log });
+    expect(replay.replayOf).toBe(full.runId);
     const live = await waitLive(replay.runId);
-    expect(live.index).not.toBe(second.index);
+    expect(live.index).not.toBe(full.index);
     const docs = await aliasDocs();
     expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
     for (const d of docs.values()) expect(d.html.endsWith('<p>converted by v2</p>')).toBe(true);
@@ -230,11 +234,11 @@ describe('end to end on the real stack', () => {
   });
 
   it('replays from the HTML topic (index again) into a new version', async () => {
-    const replay = await replayRun(services(), { runId: second.runId, from: 'html', log });
+    const replay = await replayRun(services(), { runId: full.runId, from: 'html', log });
     const live = await waitLive(replay.runId);
     const docs = await aliasDocs();
     expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
-    // The HTML of the original second run, indexed again: not the v2 converter's output.
+    // The HTML of the original full run, indexed again: not the v2 converter's output.
     for (const d of docs.values()) expect(d.html).not.toContain('converted by v2');
     expect(live.runId).toBe(replay.runId);
   });

@@ -38,6 +38,12 @@ describe('a refresh (producer side)', () => {
       .filter((e) => e.runId === runId);
   const pagesOf = (events: RawPageEvent[]) => events.flatMap((e) => (e.page ? [e.page] : []));
   const run = (full = false) => runPull(cfg, { log: captureLogger().log, full });
+  /** A full run, for `reason`: every current page sent, none kept. */
+  async function expectFull(summary: RunSummary, reason: string) {
+    expect(summary).toMatchObject({ status: 'SUCCEEDED', plan: { kind: 'full', reason }, unchanged: 0 });
+    const sent = pagesOf(await eventsOf(summary.runId)).map((p) => p.id);
+    expect(sent.sort()).toEqual(expectedPageIds(sim));
+  }
 
   /** Makes `pages` (a run's) the live version, as the indexer of a refresh-building chain holds it. */
   async function makeLive(runId: string, startedAt: number, pages: RawPage[], converter = CONVERTER_VERSION) {
@@ -163,17 +169,7 @@ describe('a refresh (producer side)', () => {
   });
 
   it('--full fetches every body even when the live version is a sound base', async () => {
-    const full = await run(true);
-    expect(full).toMatchObject({
-      status: 'SUCCEEDED',
-      plan: { kind: 'full', reason: 'on-demand' },
-      unchanged: 0,
-    });
-    expect(
-      pagesOf(await eventsOf(full.runId))
-        .map((p) => p.id)
-        .sort(),
-    ).toEqual(expectedPageIds(sim));
+    await expectFull(await run(true), 'on-demand');
   });
 
   it('a live version made by another converter makes the next run a full one', async () => {
@@ -185,16 +181,6 @@ describe('a refresh (producer side)', () => {
         { doc: { converter: '0' } },
       ]),
     });
-    const next = await run();
-    expect(next).toMatchObject({
-      status: 'SUCCEEDED',
-      plan: { kind: 'full', reason: 'converter' },
-      unchanged: 0,
-    });
-    expect(
-      pagesOf(await eventsOf(next.runId))
-        .map((p) => p.id)
-        .sort(),
-    ).toEqual(expectedPageIds(sim));
+    await expectFull(await run(), 'converter');
   });
 });

@@ -4,8 +4,13 @@
 // (unhealthy, uncommitted).
 import { Registry } from 'prom-client';
 import { startConsumer, type StageHandle } from '../lib/consumer.ts';
-import { createElasticsearch, elasticsearchAnswers, verifyElasticsearch } from '../lib/elasticsearch.ts';
-import { createKafka, ensureTopics } from '../lib/kafka.ts';
+import {
+  createElasticsearch,
+  elasticsearchAnswers,
+  verifyElasticsearch,
+  type Elasticsearch,
+} from '../lib/elasticsearch.ts';
+import { createKafka, ensureTopics, type Kafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import type { StageDeps } from '../lib/service.ts';
@@ -45,16 +50,7 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   });
   const es = guard.es;
   opts.readyWhen?.('elasticsearch', () => elasticsearchAnswers(plain));
-  try {
-    await verifyElasticsearch(plain, cfg.services);
-    await ensureTemplate(es, cfg);
-    await ensureTopics(kafka, cfg.services);
-  } catch (err) {
-    await es.close();
-    throw err;
-  }
-  const store = createRunStore(es, cfg.services.indexPrefix);
-  await store.ensure();
+  const store = await prepare(cfg, plain, es, kafka);
   const deps = {
     es,
     cfg,
@@ -109,4 +105,19 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
     await done.catch(() => {});
   };
   return { metrics, done, stop };
+}
+
+/** Start-up: Elasticsearch answers as configured, the page template, the topics and the run state index exist. */
+async function prepare(cfg: IndexerConfig, plain: Elasticsearch, es: Elasticsearch, kafka: Kafka) {
+  try {
+    await verifyElasticsearch(plain, cfg.services);
+    await ensureTemplate(es, cfg);
+    await ensureTopics(kafka, cfg.services);
+    const store = createRunStore(es, cfg.services.indexPrefix);
+    await store.ensure();
+    return store;
+  } catch (err) {
+    await es.close();
+    throw err;
+  }
 }

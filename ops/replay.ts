@@ -209,9 +209,15 @@ export async function replaySource(
     await writeReplay(writer, `${sourceId} from ${topic}`, hint, async () => {
       const spaces = new Set<string>();
       let lastLog = Date.now();
+      // One batch unacknowledged while the next is read, as a pull keeps one per worker.
+      let acknowledged = Promise.resolve();
       const { missing } = await readLatest(kafka, codecs.latestPages, index, async (pages) => {
         for (const page of pages) spaces.add(page.space.id);
-        await writer.pages(pages).acknowledged;
+        await acknowledged;
+        const sending = writer.pages(pages);
+        acknowledged = sending.acknowledged;
+        acknowledged.catch(() => {}); // awaited with the next batch or below
+        await sending.sent;
         writer.counts.spaces = spaces.size;
         if (Date.now() - lastLog >= PROGRESS_EVERY_MS) {
           lastLog = Date.now();
@@ -220,6 +226,7 @@ export async function replaySource(
           log.info({ pages: done, of: total, pagesPerSecond: Math.round(done / seconds) }, 'replay progress');
         }
       });
+      await acknowledged;
       if (missing > 0 || writer.counts.pages !== total) {
         throw new Error(
           `read ${writer.counts.pages} of the source's ${total} latest pages (${missing} record(s) compacted away meanwhile)`,

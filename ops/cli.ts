@@ -129,6 +129,7 @@ export function registerOps(program: Command): Command {
             `${summary.pages} pages in ${(summary.durationMs / 1000).toFixed(1)} s.\n` +
             `The indexer flips it once it is complete and verified: watch \`npm run ops -- runs --source ${summary.sourceId}\`.\n`,
         );
+        if (summary.warning) process.stderr.write(`warning: ${summary.warning}\n`);
       }),
     );
   return ops;

@@ -12,7 +12,7 @@ import { ExitCode, UserError } from '../lib/errors.ts';
 import type { ServicesConfig } from '../lib/config.ts';
 import { indexLatest, readLatest } from '../lib/latest-pages.ts';
 import { scanTopic } from '../lib/topic-scan.ts';
-import { readRuns, runStartOffsets } from '../lib/runs.ts';
+import { newestRunOf, readRuns, runStartOffsets } from '../lib/runs.ts';
 import type { HtmlPageEvent, PageOrFailureEvent, RawPageEvent } from '../schemas/index.ts';
 import { createRunWriter, type RunWriter } from '../producer/run-writer.ts';
 
@@ -25,6 +25,8 @@ export interface ReplaySummary {
   from: ReplaySource;
   pages: number;
   durationMs: number;
+  /** Something the operator should know before trusting the rebuilt version. */
+  warning?: string;
 }
 
 const NO_HTTP = { requests: 0, retries: 0, rateLimited: 0 };
@@ -194,6 +196,15 @@ export async function replaySource(
     const total = index.pages.size;
     const runId = newRunId();
     const log = opts.log.child({ runId, sourceId, replayOf: topic });
+    // After a successful run the topic holds exactly that run's version, unless pages of it were never
+    // sent since the topic exists (kept unchanged by refreshes since before it): then say so.
+    const newest = newestRunOf(await readRuns(kafka, codecs), sourceId);
+    const warning =
+      newest?.status === 'SUCCEEDED' && newest.pages !== total
+        ? `the latest-pages topic holds ${total} pages of ${sourceId}, its newest run ${newest.runId} had ${newest.pages}: ` +
+          'pages kept unchanged since before the topic existed are missing from it. A full pull (`npm run producer -- run --full`) fills it; the indexer holds a rebuild that shrinks the alias past its guard.'
+        : undefined;
+    if (warning) log.warn({ pages: total, newestRun: newest?.runId, newestPages: newest?.pages }, warning);
     log.info({ topic, pages: total, recordsRead: index.records }, 'replay from the latest pages started');
     const writer = createRunWriter({
       producer,
@@ -240,6 +251,7 @@ export async function replaySource(
       from: 'latest' as const,
       pages: writer.counts.pages,
       durationMs: Date.now() - started,
+      ...(warning ? { warning } : {}),
     };
     log.info(summary, 'replay written: the indexer flips it once it is complete and verified');
     return summary;

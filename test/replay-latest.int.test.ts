@@ -1,5 +1,5 @@
 // Rebuilding a source from the latest-pages topic alone: two sources pulled into the real pipeline
-// (transformer and indexer running), one edited and with pages deleted in Confluence between runs, then its
+// (transformer and indexer running), one refreshed after an edit and deletions in Confluence, then its
 // simulator is shut down and the source is replayed from Kafka. The new run flips under the usual guards and
 // the alias holds exactly the site's pages, at their latest versions, and nothing of the other source.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,7 +97,11 @@ describe('replay of a source from the latest-pages topic', () => {
     for (const id of deleted) site.admin.deletePage(id);
     edited.id = ids.find((id) => !deleted.includes(id))!;
     site.admin.editPage(edited.id, { title: edited.title, body: '<p>the second version</p>' });
-    await pull(site, 'site');
+    // An incremental refresh: the pages it does not send are kept from the live version, and are in the
+    // latest-pages topic only as an earlier run wrote them.
+    const refresh = await pull(site, 'site');
+    expect(refresh.removed).toBe(deleted.length);
+    expect(refresh.unchanged).toBeGreaterThan(0);
     expected = expectedPageIds(site);
     expect(expected).toHaveLength(ids.length - deleted.length);
     expect([...(await aliasDocs('site')).keys()].sort()).toEqual(expected);
@@ -109,6 +113,7 @@ describe('replay of a source from the latest-pages topic', () => {
     const replay = await replaySource(services(), { sourceId: 'site', log });
     expect(replay).toMatchObject({ sourceId: 'site', from: 'latest', pages: expected.length });
     expect(replay.replayOf).toBe(services().topics.latestPages);
+    expect(replay.warning).toBeUndefined();
     await waitLive(replay.runId);
 
     const docs = await aliasDocs('site');
@@ -141,7 +146,7 @@ describe('replay of a source from the latest-pages topic', () => {
     expect((err as { hint?: string }).hint).toMatch(/It holds pages of: other, site\b/);
   });
 
-  it('a replay of one incremental run is refused, pointing at the replay of its source', async () => {
+  it('a replay of one incremental run is refused, pointing at the replay of its source, which warns when the topic lacks pages', async () => {
     // An incremental run's record as the producer writes it (baseRunId set): its records are only changes.
     const cfg = services();
     const kafka = createKafka(cfg, 'replay-latest-test', log);
@@ -150,7 +155,14 @@ describe('replay of a source from the latest-pages topic', () => {
     await producer.connect();
     const runId = newRunId();
     const base = [...(await readRuns(kafka, codecs)).values()].find((r) => r.sourceId === 'site')!;
-    const incremental: Run = { ...base, runId, baseRunId: base.runId, replayOf: null, unchanged: 150 };
+    const incremental: Run = {
+      ...base,
+      runId,
+      baseRunId: base.runId,
+      replayOf: null,
+      pages: 999,
+      unchanged: 990,
+    };
     await producer.send({
       topic: cfg.topics.runs,
       messages: [{ key: runId, value: await codecs.runs.encode(incremental) }],
@@ -159,5 +171,12 @@ describe('replay of a source from the latest-pages topic', () => {
     const err = await replayRun(cfg, { runId, from: 'raw', log }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/is an incremental refresh/);
     expect((err as { hint?: string }).hint).toContain('npm run ops -- replay --source site');
+
+    // The newest run had pages the topic does not hold (as after an upgrade): the replay says so.
+    const replay = await replaySource(cfg, { sourceId: 'site', log });
+    expect(replay.warning).toMatch(
+      new RegExp(`holds ${expected.length} pages of site, its newest run ${runId} had 999`),
+    );
+    expect(replay.warning).toContain('run --full');
   });
 });

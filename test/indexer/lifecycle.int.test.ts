@@ -1,37 +1,21 @@
 // A source's life through several runs on the real stack: flips, the guards that keep runs away
 // from the alias (aborted, short, held, late, not adding up), release, replay, retention, rollback.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearch } from '../../lib/elasticsearch.ts';
-import { createLogger } from '../../lib/log.ts';
+import { describe, expect, it } from 'vitest';
 import { indexerConfig } from '../../indexer/config.ts';
 import { listRuns, release, rollback } from '../../ops/runs.ts';
-import { createRunStore } from '../../indexer/run-state.ts';
-import type { StageHandle } from '../../lib/consumer.ts';
-import { startIndexer } from '../../indexer/service.ts';
 import type { RunState } from '../../indexer/completion.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import {
-  cleanUp,
-  eventually,
-  openHtmlTopic,
-  page,
-  pages,
-  type HtmlTopicWriter,
-  type TestRun,
-  runDecided,
-} from './fixtures.ts';
+import { indexerHarness } from './harness.ts';
+import { eventually, page, pages, type TestRun, runDecided } from './fixtures.ts';
 
 const cfg = indexerConfig(
   isolatedEnv('indexer-life', { INDEX_DEAD_RUN_GRACE_SECONDS: '1', INDEXER_SWEEP_SECONDS: '1' }),
 );
+const h = indexerHarness(cfg);
+const { es, store, log } = h;
 const prefix = cfg.services.indexPrefix;
 const source = 'acme-atlassian-net';
 const alias = `${prefix}-${source}`;
-const es = createElasticsearch(cfg.services);
-const store = createRunStore(es, prefix);
-const log = createLogger('test-indexer');
-let indexer: StageHandle;
-let topic: HtmlTopicWriter;
 
 const decided = (run: TestRun) => runDecided(store, run.runId);
 
@@ -46,29 +30,18 @@ async function aliasPages(): Promise<Map<string, { title: string; runId: string 
 const liveIndex = async () => Object.keys(await es.indices.getAlias({ name: alias }));
 const indexExists = (state: RunState) => es.indices.exists({ index: state.index });
 
-beforeAll(async () => {
-  topic = await openHtmlTopic(cfg.services);
-  indexer = await startIndexer(cfg, { log });
-});
-afterAll(async () => {
-  await indexer?.stop();
-  await topic?.close();
-  await es.close();
-  await cleanUp(cfg.services);
-});
-
 describe('indexer run lifecycle', () => {
   let first: RunState;
   let second: RunState;
 
   it('flips a first run, then a second one with deletions, edits and new pages: the alias shows exactly the second', async () => {
-    const run1 = await topic.run(source, pages(0, 30));
+    const run1 = await h.topic.run(source, pages(0, 30));
     first = await decided(run1);
     expect(first.status).toBe('flipped');
     expect((await aliasPages()).size).toBe(30);
 
     // Pages 0-9 deleted, 10-14 edited, 15-29 unchanged, 30-34 new, 35 failed to convert.
-    const run2 = await topic.run(source, [...pages(10, 15, { title: 'edited' }), ...pages(15, 35)], {
+    const run2 = await h.topic.run(source, [...pages(10, 15, { title: 'edited' }), ...pages(15, 35)], {
       failures: [{ pageId: '35', reason: 'unsupported macro' }],
     });
     second = await decided(run2);
@@ -87,9 +60,9 @@ describe('indexer run lifecycle', () => {
   });
 
   it('never moves the alias to an aborted run, and removes its index after the grace period', async () => {
-    const run = await topic.start(source);
-    await topic.pages(run, pages(0, 40));
-    await topic.abort(run, 'Confluence answered 500 on page 3 of space ENG');
+    const run = await h.topic.start(source);
+    await h.topic.pages(run, pages(0, 40));
+    await h.topic.abort(run, 'Confluence answered 500 on page 3 of space ENG');
     const state = await decided(run);
     expect(state.status).toBe('failed');
     expect(state.reason).toContain('aborted upstream: Confluence answered 500');
@@ -98,7 +71,7 @@ describe('indexer run lifecycle', () => {
   });
 
   it('never moves the alias to a run missing pages (END says more than arrived)', async () => {
-    const run = await topic.run(source, pages(0, 30), { pagesTotal: 32 });
+    const run = await h.topic.run(source, pages(0, 30), { pagesTotal: 32 });
     const state = await decided(run);
     expect(state.status).toBe('failed');
     expect(state.reason).toBe('does not add up: 30 pages indexed + 0 failed ≠ 32 emitted');
@@ -106,7 +79,7 @@ describe('indexer run lifecycle', () => {
   });
 
   it('holds a run that would shrink the alias by more than half, until an operator releases it', async () => {
-    const run = await topic.run(source, pages(0, 10));
+    const run = await h.topic.run(source, pages(0, 10));
     const held = await decided(run);
     expect(held).toMatchObject({ status: 'held', docs: 10, liveDocs: 25 });
     expect(held.reason).toContain('10 pages would replace 25 live');
@@ -120,11 +93,11 @@ describe('indexer run lifecycle', () => {
   });
 
   it('never moves the alias backwards: an older run finishing after a newer one went live is superseded', async () => {
-    const older = await topic.start(source);
-    await topic.pages(older, pages(0, 12));
-    const newer = await topic.run(source, pages(0, 11));
+    const older = await h.topic.start(source);
+    await h.topic.pages(older, pages(0, 12));
+    const newer = await h.topic.run(source, pages(0, 11));
     expect((await decided(newer)).status).toBe('flipped');
-    await topic.end(older);
+    await h.topic.end(older);
     const late = await decided(older);
     expect(late.status).toBe('superseded');
     expect(late.reason).toBe(`superseded: run ${newer.runId} already went live`);
@@ -133,7 +106,7 @@ describe('indexer run lifecycle', () => {
 
   it('flips a replay (a new, newer run id) normally; retention keeps the live version and one before it', async () => {
     const [latest] = await listRuns(es, cfg, { sourceId: source, limit: 1 });
-    const replay = await topic.run(source, pages(0, 11, { title: 'reconverted' }), {
+    const replay = await h.topic.run(source, pages(0, 11, { title: 'reconverted' }), {
       replayOf: latest!.runId,
     });
     const state = await decided(replay);
@@ -166,7 +139,7 @@ describe('indexer run lifecycle', () => {
   });
 
   it('keeps personal pages internal in the index, as the transformer classified them', async () => {
-    const run = await topic.run('other-source', [
+    const run = await h.topic.run('other-source', [
       page('1', { spaceKey: '~me', spaceType: 'personal', visibility: 'internal' }),
     ]);
     const state = await decided(run);

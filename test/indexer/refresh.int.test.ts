@@ -1,34 +1,19 @@
 // Refreshes on the real stack: a run whose START names a base starts as a copy of the base's index,
 // applies its changed pages, removals and failures, and is verified and flipped exactly like a full
 // run — or fails without touching the alias when its base is gone or its counts do not add up.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createElasticsearch } from '../../lib/elasticsearch.ts';
-import { createLogger } from '../../lib/log.ts';
-import type { StageHandle } from '../../lib/consumer.ts';
+import { describe, expect, it } from 'vitest';
 import { indexerConfig } from '../../indexer/config.ts';
 import { aliasName } from '../../indexer/index-names.ts';
 import { liveRunState } from '../../indexer/alias.ts';
-import { createRunStore } from '../../indexer/run-state.ts';
-import { startIndexer } from '../../indexer/service.ts';
 import { formatRuns, listRuns } from '../../ops/runs.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import {
-  cleanUp,
-  eventually,
-  openHtmlTopic,
-  pages,
-  runDecided,
-  type HtmlTopicWriter,
-  type TestRun,
-} from './fixtures.ts';
+import { indexerHarness } from './harness.ts';
+import { eventually, pages, runDecided, type TestRun } from './fixtures.ts';
 
 const cfg = indexerConfig(isolatedEnv('indexer-refresh', { INDEXER_SWEEP_SECONDS: '1' }));
+const h = indexerHarness(cfg);
+const { es, store } = h;
 const prefix = cfg.services.indexPrefix;
-const es = createElasticsearch(cfg.services);
-const store = createRunStore(es, prefix);
-const log = createLogger('test-indexer');
-let indexer: StageHandle;
-let topic: HtmlTopicWriter;
 
 const decided = (run: TestRun) => runDecided(store, run.runId);
 const liveIndex = async (source: string) =>
@@ -50,22 +35,11 @@ const ids = (from: number, to: number) => pages(from, to).map((p) => p.pageId);
 
 /** A full first run of pages 0–39 (version 1), live. */
 async function liveBase(source: string) {
-  const run = await topic.run(source, pages(0, 40));
+  const run = await h.topic.run(source, pages(0, 40));
   const state = await decided(run);
   expect(state.status).toBe('flipped');
   return state;
 }
-
-beforeAll(async () => {
-  topic = await openHtmlTopic(cfg.services);
-  indexer = await startIndexer(cfg, { log });
-});
-afterAll(async () => {
-  await indexer?.stop();
-  await topic?.close();
-  await es.close();
-  await cleanUp(cfg.services);
-});
 
 describe('refresh runs', () => {
   it('builds on the live version: changed pages, removals and a failure, then goes live with exactly the new version', async () => {
@@ -74,14 +48,14 @@ describe('refresh runs', () => {
     const fullAt = Date.now() - 86_400_000;
 
     // Pages 0–3 removed, 4 fails to convert, 5–9 edited (version 2), 10–39 unchanged, 40–42 new.
-    const run = await topic.start(source, { refresh: { baseRunId: base.runId, fullAt } });
-    await topic.removals(
+    const run = await h.topic.start(source, { refresh: { baseRunId: base.runId, fullAt } });
+    await h.topic.removals(
       run,
       ids(0, 4).map((pageId) => ({ pageId, reason: 'deleted in Confluence' })),
     );
-    await topic.failures(run, [{ pageId: '4', reason: 'unsupported macro' }]);
-    await topic.pages(run, [...pages(5, 10, { version: 2, title: 'edited' }), ...pages(40, 43)]);
-    await topic.end(run, { pagesTotal: 39 });
+    await h.topic.failures(run, [{ pageId: '4', reason: 'unsupported macro' }]);
+    await h.topic.pages(run, [...pages(5, 10, { version: 2, title: 'edited' }), ...pages(40, 43)]);
+    await h.topic.end(run, { pagesTotal: 39 });
 
     const state = await decided(run);
     expect(state).toMatchObject({
@@ -119,15 +93,15 @@ describe('refresh runs', () => {
   it('fails a refresh whose base index retention deleted, with a reason that says so; the alias stays', async () => {
     const source = 'beta';
     const gone = await liveBase(source);
-    await decided(await topic.run(source, pages(0, 40, { version: 2 })));
-    const third = await decided(await topic.run(source, pages(0, 40, { version: 3 })));
+    await decided(await h.topic.run(source, pages(0, 40, { version: 2 })));
+    const third = await decided(await h.topic.run(source, pages(0, 40, { version: 3 })));
     expect(third.status).toBe('flipped');
     // Retention (keep 1 previous) deletes the first version once the third went live.
     await eventually(async () => (await store.get(gone.runId))?.deletedAt, 'retention of the first version');
 
-    const run = await topic.start(source, { refresh: { baseRunId: gone.runId, fullAt: Date.now() } });
-    await topic.pages(run, pages(0, 2, { version: 4 }));
-    await topic.end(run, { pagesTotal: 40 });
+    const run = await h.topic.start(source, { refresh: { baseRunId: gone.runId, fullAt: Date.now() } });
+    await h.topic.pages(run, pages(0, 2, { version: 4 }));
+    await h.topic.end(run, { pagesTotal: 40 });
     const state = await decided(run);
     expect(state.status).toBe('failed');
     expect(state.reason).toMatch(
@@ -144,11 +118,11 @@ describe('refresh runs', () => {
   it('never flips a refresh whose counts do not add up (a removal lost on the way)', async () => {
     const source = 'gamma';
     const base = await liveBase(source);
-    const run = await topic.start(source, { refresh: { baseRunId: base.runId, fullAt: Date.now() } });
+    const run = await h.topic.start(source, { refresh: { baseRunId: base.runId, fullAt: Date.now() } });
     // Pages 38 and 39 were deleted in Confluence, but only 39's removal arrives.
-    await topic.removals(run, [{ pageId: '39', reason: 'deleted in Confluence' }]);
-    await topic.pages(run, pages(0, 3, { version: 2 }));
-    await topic.end(run, { pagesTotal: 38 });
+    await h.topic.removals(run, [{ pageId: '39', reason: 'deleted in Confluence' }]);
+    await h.topic.pages(run, pages(0, 3, { version: 2 }));
+    await h.topic.end(run, { pagesTotal: 38 });
     const state = await decided(run);
     expect(state).toMatchObject({ status: 'failed', docs: 39, failures: 0, pagesTotal: 38 });
     expect(state.reason).toBe('does not add up: 39 pages indexed + 0 failed ≠ 38 emitted');

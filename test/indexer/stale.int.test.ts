@@ -1,23 +1,11 @@
 // A run whose producer died without ABORT (START and pages, never END): after the stale timeout it is
 // failed with a reason a person can act on, the alias stays on the previous run, its index is deleted
 // after the grace period, late records never revive it, and the next run flips.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createElasticsearch } from '../../lib/elasticsearch.ts';
-import { createLogger } from '../../lib/log.ts';
+import { expect, it } from 'vitest';
 import { indexerConfig } from '../../indexer/config.ts';
-import { createRunStore } from '../../indexer/run-state.ts';
-import type { StageHandle } from '../../lib/consumer.ts';
-import { startIndexer } from '../../indexer/service.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import {
-  cleanUp,
-  eventually,
-  openHtmlTopic,
-  pages,
-  type HtmlTopicWriter,
-  type TestRun,
-  runDecided,
-} from './fixtures.ts';
+import { indexerHarness } from './harness.ts';
+import { eventually, pages, type TestRun, runDecided } from './fixtures.ts';
 
 const cfg = indexerConfig(
   isolatedEnv('indexer-stale', {
@@ -26,35 +14,21 @@ const cfg = indexerConfig(
     INDEXER_SWEEP_SECONDS: '1',
   }),
 );
+const h = indexerHarness(cfg);
+const { es, store } = h;
 const source = 'acme';
 const alias = `${cfg.services.indexPrefix}-${source}`;
-const es = createElasticsearch(cfg.services);
-const store = createRunStore(es, cfg.services.indexPrefix);
-const log = createLogger('test-indexer');
-let indexer: StageHandle;
-let topic: HtmlTopicWriter;
 
 const decided = (run: TestRun) => runDecided(store, run.runId);
 const aliasIndices = async () => Object.keys(await es.indices.getAlias({ name: alias }));
 
-beforeAll(async () => {
-  topic = await openHtmlTopic(cfg.services);
-  indexer = await startIndexer(cfg, { log });
-});
-afterAll(async () => {
-  await indexer?.stop();
-  await topic?.close();
-  await es.close();
-  await cleanUp(cfg.services);
-});
-
 it('fails a run that never gets END, keeps the alias, deletes its index after grace, and stays failed', async () => {
-  const first = await decided(await topic.run(source, pages(0, 40)));
+  const first = await decided(await h.topic.run(source, pages(0, 40)));
   expect(first.status).toBe('flipped');
 
   // The producer dies mid-run: START and some pages, no END, no ABORT.
-  const dead = await topic.start(source);
-  await topic.pages(dead, pages(0, 25));
+  const dead = await h.topic.start(source);
+  await h.topic.pages(dead, pages(0, 25));
   const stale = await decided(dead);
   expect(stale).toMatchObject({
     status: 'failed',
@@ -70,9 +44,9 @@ it('fails a run that never gets END, keeps the alias, deletes its index after gr
 
   // The producer was not dead after all: its last pages and END arrive late. Then a new run; records are
   // ordered per partition, so once it is decided the late ones have been consumed.
-  await topic.pages(dead, pages(25, 40));
-  await topic.end(dead);
-  const next = await decided(await topic.run(source, pages(0, 45)));
+  await h.topic.pages(dead, pages(25, 40));
+  await h.topic.end(dead);
+  const next = await decided(await h.topic.run(source, pages(0, 45)));
   expect(next.status).toBe('flipped');
   expect(await store.get(dead.runId)).toMatchObject({ status: 'failed', reason: stale.reason });
   expect(await es.indices.exists({ index: stale.index })).toBe(false);

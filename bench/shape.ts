@@ -2,7 +2,7 @@
 // `npm run producer -- run` (its own process, default settings) against the simulator with the
 // realistic cost model, the shapes alternating pair by pair so drift in the machine's load hits both.
 // Target: one space within 20% of twelve (spaces are not the unit of concurrency: pull.ts).
-//   npm run bench:shape -- [--pages 100000] [--spaces 1,12] [--pairs 2] [--cost realistic]
+//   npm run bench:shape -- [--pages 100000] [--spaces 1,12] [--pairs 2] [--cost realistic] [--together]
 import { parseArgs } from 'node:util';
 import {
   benchId,
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     spaces: { type: 'string', default: '1,12' },
     pairs: { type: 'string', default: '2' },
     cost: { type: 'string', default: 'realistic' },
+    // Both shapes at once: each meets the same machine load (fairer on a busy machine, slower each).
+    together: { type: 'boolean', default: false },
   },
 });
 const shapes = values.spaces.split(',');
@@ -33,7 +35,7 @@ const runs = new Map<string, PullResult[]>(shapes.map((s) => [s, []]));
 try {
   for (let pair = 0; pair < Number(values.pairs); pair++) {
     const order = pair % 2 === 0 ? shapes : [...shapes].reverse();
-    for (const spaces of order) {
+    const pull = async (spaces: string) => {
       const sim = sims[shapes.indexOf(spaces)]!;
       const env = pipelineEnv(benchId('shape'), sim);
       const loadBefore = load();
@@ -44,7 +46,9 @@ try {
         `${spaces} space(s): ${r.pages} pages, run ${r.runSeconds.toFixed(1)} s (${Math.round(r.pages / r.runSeconds)} pages/s), ` +
           `process ${r.seconds.toFixed(1)} s, ${r.requests} requests, load ${loadBefore} → ${load()}`,
       );
-    }
+    };
+    if (values.together) await Promise.all(order.map(pull));
+    else for (const spaces of order) await pull(spaces);
   }
   const times = shapes.map((s) => median(runs.get(s)!.map((r) => r.runSeconds)));
   console.log(

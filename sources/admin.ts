@@ -175,12 +175,18 @@ export function createAdmin(d: AdminDeps) {
       }
     },
 
-    /** Asks the source's owner (whichever instance) for a pull now; one already running is not doubled. */
-    async runNow(id: string): Promise<{ record: SourceRecord; running: boolean }> {
+    /**
+     * Asks the source's owner (whichever instance) for a pull now, a full one with `full`; one already
+     * running is not doubled.
+     */
+    async runNow(
+      id: string,
+      opts: { full?: boolean } = {},
+    ): Promise<{ record: SourceRecord; running: boolean }> {
       const old = find(id);
       const running = d.status.get(id)?.running != null;
       if (running) return { record: old, running };
-      const record = { ...old, runRequestedAt: now() };
+      const record = { ...old, runRequestedAt: now(), fullRequested: opts.full ?? false };
       await d.sources.put(id, record);
       return { record, running };
     },

@@ -47,6 +47,11 @@ export const runRow = z
     sourceId: z.string(),
     index: z.string(),
     replayOf: z.string().nullable(),
+    baseRunId: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('A refresh: the live run it applied its changes to; null for a full run'),
     status: z.enum(RUN_STATUSES),
     reason: z.string().nullable(),
     firstSeenAt: z.number(),
@@ -139,9 +144,19 @@ export const removed = z.object({
   token: z.boolean(),
 });
 
+export const runNowBody = z
+  .object({
+    full: z
+      .boolean()
+      .default(false)
+      .describe('Fetch every page body instead of refreshing only what changed (a full run)'),
+  })
+  .default({ full: false });
+
 export const runNowAnswer = z.object({
   sourceId: z.string(),
   requestedAt: z.number(),
+  full: z.boolean(),
   message: z.string(),
 });
 

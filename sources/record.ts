@@ -153,6 +153,8 @@ export const sourceRecord = z.looseObject({
   updatedAt: z.number(),
   /** "Run now": served by the first pull that starts after it. */
   runRequestedAt: z.number().nullable(),
+  /** That run fetches every body (a full run) instead of refreshing what changed. */
+  fullRequested: z.boolean().optional(),
 });
 export type SourceRecord = z.infer<typeof sourceRecord>;
 

@@ -136,12 +136,15 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
   api.post('/api/sources/:id/runs', {
     schema: {
       tags,
-      summary: 'Run now (refused while a pull of the source is running: never two at once)',
+      summary:
+        'Run now: a refresh of what changed, or with {"full": true} a full run (refused while a pull of the source is running: never two at once)',
       params: s.sourceParams,
+      body: s.runNowBody,
       response: { 202: s.runNowAnswer, ...errors },
     },
     handler: async (req, reply) => {
-      const { record, running } = await admin.runNow(req.params.id);
+      const full = req.body?.full ?? false;
+      const { record, running } = await admin.runNow(req.params.id, { full });
       if (running) {
         const p = d.status.get(record.id)?.running;
         throw new SourceRequestError(
@@ -153,7 +156,8 @@ export function registerRoutes(app: FastifyInstance, d: RouteDeps): void {
       return reply.code(202).send({
         sourceId: record.id,
         requestedAt: record.runRequestedAt!,
-        message: 'A pull starts within seconds, as soon as the global cap on concurrent pulls allows.',
+        full,
+        message: `A ${full ? 'full ' : ''}pull starts within seconds, as soon as the global cap on concurrent pulls allows.`,
       });
     },
   });

@@ -78,7 +78,7 @@ export function startScheduler(d: SchedulerDeps) {
     return chained;
   };
 
-  async function pull(record: SourceRecord, p: Pull) {
+  async function pull(record: SourceRecord, p: Pull, full: boolean) {
     const id = record.id;
     const runLog = log.child({ sourceId: id });
     let last: LastRun;
@@ -87,6 +87,7 @@ export function startScheduler(d: SchedulerDeps) {
         log: runLog,
         signal: p.abort.signal,
         connection: d.connection,
+        full,
         onProgress: (progress: LiveProgress) => (p.progress = progress),
       });
       last = {
@@ -134,7 +135,8 @@ export function startScheduler(d: SchedulerDeps) {
     }
     log.info({ sourceId: record.id, dueAt: new Date(due).toISOString(), lateMs: now - due }, 'pull starting');
     p.done = publish(record.id, { running: p.progress, lastStartedAt: now, lastDueAt: due }).then(() =>
-      pull(record, p),
+      // A full run only for the run now that asked for one, never for the schedule's slots.
+      pull(record, p, !scheduled && record.fullRequested === true),
     );
   }
 

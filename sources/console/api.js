@@ -96,8 +96,8 @@ export const api = {
   pause: (id) => call('POST', `/sources/${enc(id)}/pause`, {}),
   /** @param {string} id */
   resume: (id) => call('POST', `/sources/${enc(id)}/resume`, {}),
-  /** @param {string} id */
-  runNow: (id) => call('POST', `/sources/${enc(id)}/runs`, {}),
+  /** @param {string} id @param {boolean} [full] fetch every body (a full run) */
+  runNow: (id, full = false) => call('POST', `/sources/${enc(id)}/runs`, { full }),
   /** @param {string} id */
   listRuns: (id) => call('GET', `/sources/${enc(id)}/runs`),
   /** @param {string} id @param {string} runId */

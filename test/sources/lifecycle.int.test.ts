@@ -213,15 +213,20 @@ describe('sources on the real stack', () => {
     );
     expect(failed.status.lastRun.error).toMatch(/500/);
     expect(failed.live).toMatchObject({ runId: before.runId, pages: before.pages });
-    // site-p is pulled again on demand meanwhile, and goes live.
-    const runsP = (await p.api('GET', '/api/sources/site-p')).body.runs.length;
-    expect((await p.api('POST', '/api/sources/site-p/runs')).status).toBe(202);
-    await sourceUntil(
+    // site-p is pulled again on demand meanwhile, a full run as asked (its earlier runs after the
+    // first were refreshes), and goes live.
+    const runsP = (await p.api('GET', '/api/sources/site-p')).body.runs;
+    expect(runsP.some((r: { baseRunId?: string | null }) => r.baseRunId)).toBe(true);
+    const asked = await p.api('POST', '/api/sources/site-p/runs', { full: true });
+    expect(asked.status, asked.text).toBe(202);
+    expect(asked.body.full).toBe(true);
+    const again = await sourceUntil(
       p.api,
       'site-p',
-      (x) => x.runs.length === runsP + 1 && x.runs[0].status === 'flipped',
+      (x) => x.runs.length === runsP.length + 1 && x.runs[0].status === 'flipped',
       'site-p again',
     );
+    expect(again.runs[0].baseRunId ?? null).toBeNull();
     simB.admin.clearFaults();
   });
 

@@ -99,6 +99,11 @@ export function renderSource(main, [id]) {
         (r) =>
           r?.started === false ? 'A pull is already running; it was not started twice.' : 'Pull started.',
       ),
+      button(
+        'Full run',
+        () => api.runNow(sourceId, true),
+        () => 'Full pull started: every page body is fetched again.',
+      ),
       paused
         ? button(
             'Resume',

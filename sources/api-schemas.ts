@@ -144,6 +144,7 @@ export const removed = z.object({
   token: z.boolean(),
 });
 
+/** Optional: a request without a body (as before this field existed) asks for a refresh. */
 export const runNowBody = z
   .object({
     full: z
@@ -151,7 +152,7 @@ export const runNowBody = z
       .default(false)
       .describe('Fetch every page body instead of refreshing only what changed (a full run)'),
   })
-  .default({ full: false });
+  .nullish();
 
 export const runNowAnswer = z.object({
   sourceId: z.string(),

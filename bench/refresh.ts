@@ -112,7 +112,7 @@ const liveVersions = async (p: Pipeline) =>
   );
 
 const describe = (name: string, s: Sync) =>
-  `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s; Confluence ${(s.pull.bytes / 1e6).toFixed(1)} MB in ` +
+  `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s; Confluence ${(s.pull.confluenceBytes / 1e6).toFixed(1)} MB in ` +
   `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s; load ${s.load}`;
 
 try {
@@ -134,7 +134,7 @@ try {
     const site = (await sim.state()).pages;
     const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
     console.log(
-      `refresh vs first sync: ${pct(refresh.pull.bytes, first.pull.bytes)} of the bytes (target ≤ 10%), ` +
+      `refresh vs first sync: ${pct(refresh.pull.confluenceBytes, first.pull.confluenceBytes)} of the Confluence response bytes (target ≤ 10%; Kafka: ${pct(refresh.pull.bytes, first.pull.bytes)}), ` +
         `${pct(refresh.transformerCpu, first.transformerCpu)} of the transformer CPU (target ≤ 10%), ` +
         `flipped after ${refresh.seconds.toFixed(1)} s (target ≤ 20 s)\n` +
         `alias afterwards: ${after.size} pages, site ${site}; missing ${missing}, extra ${extra}, stale version ${stale}` +

@@ -21,7 +21,8 @@ function describe(s: RunSummary): string {
       : `full (${s.plan.detail})`;
   return (
     `run ${s.runId} ${s.status} in ${(s.durationMs / 1000).toFixed(1)} s: ${s.pages} pages ` +
-    `(${s.personalPages} internal sent) from ${s.spaces} spaces, ${refresh}; ${mb} MB, ${s.requests} requests, ` +
+    `(${s.personalPages} internal sent) from ${s.spaces} spaces, ${refresh}; ${mb} MB sent, ` +
+    `${(s.confluenceBytes / 1e6).toFixed(1)} MB read from Confluence in ${s.requests} requests, ` +
     `${s.retries} retries, ${s.rateLimited} rate-limited (429)` +
     (s.error ? `\n  error: ${s.error}` : '')
   );

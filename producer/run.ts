@@ -46,6 +46,8 @@ export interface RunSummary extends Pick<
   status: Exclude<Run['status'], 'RUNNING'>;
   /** Full (and why) or a refresh. */
   plan: RefreshPlan;
+  /** Response body bytes read from Confluence (`bytes` counts the Avro records sent to Kafka). */
+  confluenceBytes: number;
   durationMs: number;
   /** What to do about the error, when known. */
   hint: string | null;
@@ -234,6 +236,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
       requests: run.requests,
       retries: run.retries,
       rateLimited: run.rateLimited,
+      confluenceBytes: stats.bytes,
       durationMs: (run.endedAt ?? Date.now()) - run.startedAt,
       error,
       hint,

@@ -166,6 +166,8 @@ describe('a refresh (producer side)', () => {
     expect(second).toMatchObject({ pages: now.length, unchanged: now.length - changed.length, removed: 1 });
     // Confluence served the changed bodies (and the trashed page's absence), nothing more.
     expect(sim.admin.traffic.total.bodies).toBe(changed.length);
+    expect(second.confluenceBytes).toBe(sim.admin.traffic.total.bytes);
+    expect(second.confluenceBytes).toBeLessThan(first.confluenceBytes);
   });
 
   it('--full fetches every body even when the live version is a sound base', async () => {

@@ -17,7 +17,16 @@ import { producerConfig } from '../producer/config.ts';
 import { runPull } from '../producer/run.ts';
 import { startSim } from '../sim/index.ts';
 import type { MemoryReport, MemorySample } from './memory-probe.ts';
-import { benchId, peakMb, pipelineEnv, removePipeline, startStage, waitLive, type Proc } from './pipeline.ts';
+import {
+  benchId,
+  cpuSeconds,
+  peakMb,
+  pipelineEnv,
+  removePipeline,
+  startStage,
+  waitLive,
+  type Proc,
+} from './pipeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,6 +84,10 @@ async function measure(pages: number) {
     await Promise.all([probeOf('transformer'), probeOf('indexer')]);
     await new Promise((r) => setTimeout(r, 3_000));
     const idleMb = { transformer: rssMb(stages.transformer.pid), indexer: rssMb(stages.indexer.pid) };
+    const idleCpu = {
+      transformer: cpuSeconds(stages.transformer.pid),
+      indexer: cpuSeconds(stages.indexer.pid),
+    };
     const load = [loadavg()[0]!];
     const sampleLoad = setInterval(() => load.push(loadavg()[0]!), 5_000);
     const started = performance.now();
@@ -92,6 +105,7 @@ async function measure(pages: number) {
       const stage = async (name: Stage) => ({
         idleMb: idleMb[name],
         peakMb: peakMb(stages[name].pid),
+        cpuSeconds: cpuSeconds(stages[name].pid) - idleCpu[name],
         probe: await probeOf(name),
       });
       return {
@@ -124,9 +138,13 @@ for (const size of values.sizes.split(',').map(Number)) {
     `${r.pages} pages in ${r.seconds.toFixed(0)} s (${(r.pages / r.seconds).toFixed(0)} pages/s end to end, load average ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)})`,
   );
   for (const name of ['transformer', 'indexer'] as const) {
-    const { idleMb, peakMb, probe } = r[name];
-    console.log(`  ${name.padEnd(11)} peak RSS ${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB)`);
+    const { idleMb, peakMb, cpuSeconds, probe } = r[name];
+    console.log(
+      `  ${name.padEnd(11)} peak RSS ${peakMb.toFixed(0)} MB (idle ${idleMb.toFixed(0)} MB); ${cpuSeconds.toFixed(0)} CPU s, ${(r.pages / cpuSeconds).toFixed(0)} pages per CPU second`,
+    );
     console.log(`    at the peak: ${parts(probe.atPeak)}`);
+    const spaces = Object.entries(probe.spacesAtPeak).filter(([, v]) => v > 0);
+    console.log(`    heap spaces at the peak (MB): ${spaces.map(([k, v]) => `${k} ${v}`).join(', ')}`);
     console.log(`    highest:     ${parts(probe.max)}`);
   }
 }

@@ -52,7 +52,7 @@ const MAX_RECORD_BYTES = 16 * MiB - 64 * 1024;
 const SEND_BYTES = 1 * MiB;
 // Work between heartbeats, and what is decoded and converted at once: conversion is synchronous CPU
 // and a page's HTML and text weigh several times its storage, so keep each chunk short.
-const CHUNK = { records: 200, bytes: 2 * MiB };
+const CHUNK = { records: 100, bytes: 1 * MiB };
 // Compressed bytes per fetch (a record larger than this still arrives, alone). kafkajs decompresses a
 // whole fetch before the first chunk starts, and pages compress 4–20× (zstd), so 1 MiB on the wire
 // is up to ~20 MiB held decoded (bench/README.md#end-to-end-memory).

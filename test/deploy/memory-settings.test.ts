@@ -1,11 +1,11 @@
-// The services start with the same memory settings however they are started: the npm scripts, the
-// image (its environment and entrypoint, which deploy/ uses) and the compose file's own entrypoints.
-// bench/README.md#end-to-end-memory measures them; a service started without them needs up to twice
-// the memory.
-import { readFileSync } from 'node:fs';
+// A service starts with the same memory settings however it is started: its npm script, its compose
+// service and its Kubernetes manifest (the image's environment and entrypoint unless they replace it).
+// bench/README.md#end-to-end-memory measures them; a stage started without them needs up to twice the
+// memory.
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { scriptCommand } from '../../bench/pipeline.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -14,26 +14,49 @@ const dockerfile = read('Dockerfile');
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
 const tunables = /^\s*(?:ENV\s+)?GLIBC_TUNABLES=(\S+?)\s*\\?$/m.exec(dockerfile)?.[1];
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
-  services: Record<string, { entrypoint?: string[] }>;
+  services: Record<string, { entrypoint?: string[]; command?: string[] }>;
 };
+interface Container {
+  command?: string[];
+  args?: string[];
+}
+const containers = readdirSync(path.join(root, 'deploy'))
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((f) => parseAllDocuments(read(`deploy/${f}`)).map((d) => d.toJS() as Record<string, unknown>))
+  .flatMap((w) => {
+    const spec = w.spec as
+      | {
+          template?: { spec: { containers: Container[] } };
+          jobTemplate?: { spec: { template: { spec: { containers: Container[] } } } };
+        }
+      | undefined;
+    return (spec?.jobTemplate?.spec.template.spec ?? spec?.template?.spec)?.containers ?? [];
+  });
+
 /** node's flags in an argv that starts with `node` (up to the script file). */
 const flagsOf = (argv: string[]) => argv.slice(1, argv.indexOf('cli.ts'));
 const memoryFlags = (flags: string[]) => flags.filter((f) => !f.startsWith('--disable-warning'));
+/** The node flags a container runs `cli.ts <name>` with: its own entrypoint/command, or the image's. */
+const containerFlags = (name: string) => {
+  const composed = compose.services[name]!;
+  const pod = containers.find((c) => c.args?.[0] === name);
+  return {
+    compose: flagsOf(composed.entrypoint ?? entrypoint),
+    ...(pod ? { deploy: flagsOf(pod.command ?? entrypoint) } : {}),
+  };
+};
 
 describe('memory settings', () => {
   const services = ['producer', 'transformer', 'indexer', 'sources'] as const;
 
-  it.each(services)('npm run %s uses the allocator tunables and V8 flags of the image', (name) => {
+  it.each(services)('npm run %s, its compose service and its manifest use the same settings', (name) => {
     const cmd = scriptCommand(name);
     expect(tunables).toMatch(/arena_max=\d+/);
     expect(cmd.env.GLIBC_TUNABLES).toBe(tunables);
-    expect(memoryFlags(cmd.nodeFlags)).toEqual(flagsOf(entrypoint));
-    expect(flagsOf(entrypoint)).toContain('--max-semi-space-size=2');
-  });
-
-  it('compose services that replace the entrypoint keep its node flags', () => {
-    const own = Object.entries(compose.services).filter(([, s]) => s.entrypoint?.[0] === 'node');
-    expect(own.length).toBeGreaterThan(0);
-    for (const [, s] of own) expect(flagsOf(s.entrypoint!)).toEqual(flagsOf(entrypoint));
+    const flags = memoryFlags(cmd.nodeFlags);
+    expect(flags).toContain('--max-semi-space-size=2');
+    const where = containerFlags(name);
+    expect(where.compose).toEqual(flags);
+    expect(where.deploy).toEqual(flags);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkItems, type BulkItem } from '../../indexer/bulk.ts';
+import { bulkBody, chunkItems, type BulkItem } from '../../indexer/bulk.ts';
 import { backoffMs, isRetryableStatus } from '../../indexer/retry.ts';
 
 const item = (id: number, bytes: number): BulkItem => ({
@@ -20,6 +20,24 @@ describe('bulk chunking', () => {
   it('sends an item larger than the byte limit on its own rather than dropping it', () => {
     const chunks = chunkItems([item(1, 10), item(2, 5000), item(3, 10)], 1000, 100);
     expect(chunks.map((c) => c.items.map((i) => i.id))).toEqual([['1'], ['2'], ['3']]);
+  });
+});
+
+describe('bulk body', () => {
+  it('is the NDJSON of every item in order, UTF-8, a deletion without a document line', () => {
+    const doc = JSON.stringify({ title: 'Zürich – 東京 🚀', text: 'a\nb' });
+    const body = bulkBody([
+      { index: 'i', id: '1', source: doc },
+      { index: 'i', id: '2', source: null },
+    ]);
+    const lines = body.toString('utf8').split('\n');
+    expect(lines).toEqual([
+      JSON.stringify({ index: { _index: 'i', _id: '1' } }),
+      doc,
+      JSON.stringify({ delete: { _index: 'i', _id: '2' } }),
+      '',
+    ]);
+    expect(body.length).toBe(Buffer.byteLength(lines.join('\n')));
   });
 });
 

@@ -3,7 +3,7 @@
 // latency and the indexer's peak RSS; then what it costs a refresh to start as a copy of that live
 // index, three ways (COPY=0 skips it). `npm run bench:index` (PAGES=… to change the size).
 import { randomBytes } from 'node:crypto';
-import { servicesConfig } from '../lib/config.ts';
+import { servicesConfig, pipelineNames } from '../lib/config.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
 import { indexerConfig } from '../indexer/config.ts';
@@ -17,12 +17,7 @@ const PAGES = Number(process.env.PAGES ?? 20_000);
 const id = `bench-index-${randomBytes(3).toString('hex')}`;
 const env = {
   ...process.env,
-  TOPIC_RAW_PAGES: `${id}.raw`,
-  TOPIC_HTML_PAGES: `${id}.html`,
-  TOPIC_DEAD_LETTER: `${id}.dead-letter`,
-  TOPIC_RUNS: `${id}.runs`,
-  TOPIC_LATEST_PAGES: `${id}.latest`,
-  INDEX_PREFIX: id,
+  ...pipelineNames(id),
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
 const cfg = indexerConfig(env);

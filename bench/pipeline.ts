@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { Agent, request } from 'undici';
-import { servicesConfig, type ServicesConfig } from '../lib/config.ts';
+import { servicesConfig, type ServicesConfig, pipelineNames } from '../lib/config.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createKafka, type Admin } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
@@ -168,12 +168,7 @@ export function pipelineEnv(
     CONFLUENCE_EMAIL: sim.email,
     CONFLUENCE_API_TOKEN: sim.token,
     SOURCE_ID: 'bench',
-    TOPIC_RAW_PAGES: `${id}.raw`,
-    TOPIC_HTML_PAGES: `${id}.html`,
-    TOPIC_DEAD_LETTER: `${id}.dead-letter`,
-    TOPIC_RUNS: `${id}.runs`,
-    TOPIC_LATEST_PAGES: `${id}.latest`,
-    INDEX_PREFIX: id,
+    ...pipelineNames(id),
     LOG_LEVEL: 'warn',
     METRICS_PORT: '0',
   };

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { servicesConfig } from '../lib/config.ts';
+import { servicesConfig, pipelineNames } from '../lib/config.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { producerConfig } from '../producer/config.ts';
@@ -58,11 +58,7 @@ async function scenario(baseUrl: string, compression: string, concurrency: strin
     CONFLUENCE_API_TOKEN: 'sim-api-token',
     PRODUCER_COMPRESSION: compression,
     PRODUCER_CONCURRENCY: concurrency,
-    TOPIC_RAW_PAGES: `${topicBase}.raw`,
-    TOPIC_HTML_PAGES: `${topicBase}.html`,
-    TOPIC_DEAD_LETTER: `${topicBase}.dead-letter`,
-    TOPIC_RUNS: `${topicBase}.runs`,
-    TOPIC_LATEST_PAGES: `${topicBase}.latest`,
+    ...pipelineNames(topicBase),
     LOG_LEVEL: 'warn',
   };
   const cfg = producerConfig(env);

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { servicesConfig } from '../lib/config.ts';
+import { servicesConfig, pipelineNames } from '../lib/config.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createKafka } from '../lib/kafka.ts';
@@ -61,14 +61,9 @@ async function main() {
   const [apiPort, metricsPort] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
-    TOPIC_RAW_PAGES: `${id}.raw`,
-    TOPIC_HTML_PAGES: `${id}.html`,
-    TOPIC_DEAD_LETTER: `${id}.dead-letter`,
-    TOPIC_RUNS: `${id}.runs`,
-    TOPIC_LATEST_PAGES: `${id}.latest`,
+    ...pipelineNames(id),
     TOPIC_SOURCES: `${id}.sources`,
     TOPIC_SOURCE_STATUS: `${id}.sources.status`,
-    INDEX_PREFIX: id,
     SOURCES_KEY_FILE: join(dir, 'key'),
     SOURCES_ADMIN_TOKEN_FILE: join(dir, 'admin'),
     SOURCES_PORT: String(apiPort),

@@ -12,6 +12,7 @@ import type { Space } from '../schemas/index.ts';
 import { generateBodies } from '../sim/index.ts';
 import { startTransformer, transformerConfig } from '../transformer/service.ts';
 import { rawPage, rawRunWriter } from '../test/transformer/service-helpers.ts';
+import { pipelineNames } from '../lib/config.ts';
 
 const { values } = parseArgs({
   options: { pages: { type: 'string', default: '5000' }, seed: { type: 'string', default: '1' } },
@@ -20,11 +21,7 @@ const count = Number(values.pages);
 const id = `bench-transform-${randomBytes(3).toString('hex')}`;
 const cfg = transformerConfig({
   ...process.env,
-  TOPIC_RAW_PAGES: `${id}.raw`,
-  TOPIC_HTML_PAGES: `${id}.html`,
-  TOPIC_DEAD_LETTER: `${id}.dead-letter`,
-  TOPIC_RUNS: `${id}.runs`,
-  TOPIC_LATEST_PAGES: `${id}.latest`,
+  ...pipelineNames(id),
   TRANSFORMER_GROUP_ID: `${id}-transformer`,
 });
 const log = createLogger('bench', { bench: 'transform-service' });

@@ -136,6 +136,22 @@ export interface ServicesConfig {
   indexPrefix: string;
 }
 
+/**
+ * Every topic and index name of one pipeline under `id` (`<id>.raw`, …, index prefix `<id>`), as
+ * variables: what tests and benchmarks set so that pipelines sharing a stack never read, write or
+ * delete each other's records, indices or aliases. A new topic added above belongs here too.
+ */
+export function pipelineNames(id: string) {
+  return {
+    TOPIC_RAW_PAGES: `${id}.raw`,
+    TOPIC_HTML_PAGES: `${id}.html`,
+    TOPIC_DEAD_LETTER: `${id}.dead-letter`,
+    TOPIC_RUNS: `${id}.runs`,
+    TOPIC_LATEST_PAGES: `${id}.latest`,
+    INDEX_PREFIX: id,
+  };
+}
+
 /** Where Kafka, the registry and Elasticsearch are, and the names of our topics and indices. */
 export function servicesConfig(env: Env = process.env): ServicesConfig {
   const c = readConfig(servicesShape, env);

@@ -2,7 +2,7 @@
 // and exit 2 from the CLI before anything connects.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { logLevel } from '../../lib/config.ts';
+import { logLevel, pipelineNames, servicesConfig } from '../../lib/config.ts';
 import { serviceListen } from '../../lib/service.ts';
 import { ConfigError, ExitCode } from '../../lib/errors.ts';
 
@@ -41,6 +41,14 @@ describe('METRICS_PORT', () => {
     const err = problem(() => serviceListen({ METRICS_PORT: value }));
     expect(err.exitCode).toBe(ExitCode.config);
     expect(err.message).toMatch(/METRICS_PORT=".*": must be/);
+  });
+});
+
+describe('pipelineNames', () => {
+  it("names every topic and the index prefix after the pipeline's id, so nothing falls back to a shared default", () => {
+    const cfg = servicesConfig(pipelineNames('p1'));
+    for (const [kind, topic] of Object.entries(cfg.topics)) expect(topic, kind).toMatch(/^p1\./);
+    expect(cfg.indexPrefix).toBe('p1');
   });
 });
 

@@ -2,7 +2,7 @@
 // so integration tests never see each other's records, indices or aliases.
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { servicesConfig, type ServicesConfig } from '../../lib/config.ts';
+import { servicesConfig, type ServicesConfig, pipelineNames } from '../../lib/config.ts';
 
 export function isolatedEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
   const stack = inject('stack');
@@ -11,12 +11,7 @@ export function isolatedEnv(name: string, extra: Record<string, string> = {}): R
     KAFKA_BROKERS: stack.kafkaBrokers,
     SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
     ELASTICSEARCH_URL: stack.elasticsearchUrl,
-    TOPIC_RAW_PAGES: `${id}.raw`,
-    TOPIC_HTML_PAGES: `${id}.html`,
-    TOPIC_DEAD_LETTER: `${id}.dead-letter`,
-    TOPIC_RUNS: `${id}.runs`,
-    TOPIC_LATEST_PAGES: `${id}.latest`,
-    INDEX_PREFIX: id,
+    ...pipelineNames(id),
     ...extra,
   };
 }

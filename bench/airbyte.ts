@@ -152,15 +152,12 @@ const { values } = parseArgs({
   },
 });
 ensureConnector();
-const sim = await startSimProcess([
-  '--tls',
-  '--pages',
-  values.pages,
-  '--spaces',
-  values.spaces,
-  '--cost',
-  values.cost,
-]);
+const sim = await startSimProcess({
+  tls: true,
+  pages: values.pages,
+  spaces: values.spaces,
+  cost: values.cost,
+});
 trustInCertifi(sim.ca!);
 const rate = (s: Side) => s.pages / s.seconds;
 const fmt = (s: Side) =>

@@ -45,16 +45,7 @@ async function caughtUp(admin: Admin, topic: string, groupId: string): Promise<b
 }
 
 async function measure(pages: number) {
-  const sim = await startSimProcess([
-    '--pages',
-    String(pages),
-    '--spaces',
-    values.spaces,
-    '--seed',
-    values.seed,
-    '--cost',
-    values.cost,
-  ]);
+  const sim = await startSimProcess({ pages, spaces: values.spaces, seed: values.seed, cost: values.cost });
   const env = pipelineEnv(benchId('first-sync'), sim);
   try {
     const p = await startPipeline(env, {

@@ -108,11 +108,28 @@ export interface SimProcess extends Proc {
   admin(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<unknown>;
 }
 
-/** `cli.ts sim serve <args>` as its own process (its CPU and memory are not the benchmark's). */
-export async function startSimProcess(args: string[]): Promise<SimProcess> {
+/** The simulated site a benchmark serves: `sim serve` flags (sim/README.md); the sim's defaults where unset. */
+export interface SimSite {
+  pages: number | string;
+  spaces: number | string;
+  seed?: number | string;
+  /** A cost model (`--cost`), e.g. `realistic`. */
+  cost?: string;
+  tls?: boolean;
+}
+
+const simArgs = (site: SimSite): string[] => [
+  ...(site.tls ? ['--tls'] : []),
+  ...['--pages', String(site.pages), '--spaces', String(site.spaces)],
+  ...(site.seed === undefined ? [] : ['--seed', String(site.seed)]),
+  ...(site.cost === undefined ? [] : ['--cost', site.cost]),
+];
+
+/** `cli.ts sim serve` for `site` as its own process (its CPU and memory are not the benchmark's). */
+export async function startSimProcess(site: SimSite): Promise<SimProcess> {
   const proc = startProcess(
     'sim',
-    ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'sim', 'serve', ...args],
+    ['--disable-warning=TimeoutNegativeWarning', 'cli.ts', 'sim', 'serve', ...simArgs(site)],
     process.env,
     true,
   );

@@ -25,16 +25,12 @@ const { values } = parseArgs({
 const log = createLogger('bench', { bench: 'refresh' });
 log.level = 'warn';
 
-const sim = await startSimProcess([
-  '--pages',
-  values.pages,
-  '--spaces',
-  values.spaces,
-  '--seed',
-  values.seed,
-  '--cost',
-  values.cost,
-]);
+const sim = await startSimProcess({
+  pages: values.pages,
+  spaces: values.spaces,
+  seed: values.seed,
+  cost: values.cost,
+});
 const env = pipelineEnv(benchId('refresh'), sim);
 
 interface Sync {

@@ -24,14 +24,7 @@ const log = createLogger('bench', { bench: 'replay-latest' });
 log.level = process.env.BENCH_LOG ?? 'warn';
 
 async function measure(pages: number) {
-  const sim = await startSimProcess([
-    '--pages',
-    String(pages),
-    '--spaces',
-    values.spaces,
-    '--seed',
-    values.seed,
-  ]);
+  const sim = await startSimProcess({ pages, spaces: values.spaces, seed: values.seed });
   const env = pipelineEnv(benchId('replay'), sim);
   const services = servicesConfig(env);
   let simStopped = false;

@@ -27,9 +27,7 @@ const { values } = parseArgs({
 });
 const shapes = values.spaces.split(',');
 const sims = await Promise.all(
-  shapes.map((spaces) =>
-    startSimProcess(['--pages', values.pages, '--spaces', spaces, '--cost', values.cost, '--seed', '3']),
-  ),
+  shapes.map((spaces) => startSimProcess({ pages: values.pages, spaces, cost: values.cost, seed: 3 })),
 );
 const runs = new Map<string, PullResult[]>(shapes.map((s) => [s, []]));
 try {

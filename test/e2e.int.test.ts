@@ -7,8 +7,6 @@ import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';
 import { servicesConfig } from '../lib/config.ts';
 import { startSim, type SimHandle } from '../sim/index.ts';
-import { producerConfig } from '../producer/config.ts';
-import { runPull } from '../producer/run.ts';
 import { replayRun } from '../ops/replay.ts';
 import type { StageHandle } from '../lib/consumer.ts';
 import { startTransformer, transformerConfig } from '../transformer/service.ts';
@@ -16,14 +14,13 @@ import { convertPage } from '../transformer/convert.ts';
 import type { Convert } from '../transformer/pipeline.ts';
 import { startIndexer } from '../indexer/service.ts';
 import { indexerConfig } from '../indexer/config.ts';
-import { createRunStore } from '../indexer/run-state.ts';
-import { aliasName } from '../indexer/index-names.ts';
 import { search } from '../search/query.ts';
 import { tracePage } from '../ops/trace.ts';
 import { createKafka } from '../lib/kafka.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { expectedPageIds } from './producer/helpers.ts';
-import { cleanUp, runDecided } from './indexer/fixtures.ts';
+import { cleanUp } from './indexer/fixtures.ts';
+import { aliasDocs, pullUntilFlipped, waitFlipped } from './pipeline.ts';
 import { isolatedEnv } from './stack/services.ts';
 
 const log = createLogger('e2e');
@@ -38,52 +35,31 @@ const services = () => servicesConfig(env);
 const es = () => createElasticsearch(services());
 
 async function pullAndWait(full = false): Promise<{ runId: string; index: string }> {
-  const pull = await runPull(producerConfig(env), { log, full });
-  expect(pull.status, pull.error ?? '').toBe('SUCCEEDED');
-  return waitLive(pull.runId);
+  const { pull, index } = await pullUntilFlipped(env, log, full);
+  return { runId: pull.runId, index };
 }
 
-async function waitLive(runId: string): Promise<{ runId: string; index: string }> {
-  const client = es();
-  const store = createRunStore(client, services().indexPrefix);
-  const state = await runDecided(store, runId, 120_000);
-  await client.close();
-  expect(state.status, state.reason ?? '').toBe('flipped');
-  return { runId, index: state.index };
-}
+const waitLive = (runId: string) => waitFlipped(env, runId);
 
-async function aliasDocs(): Promise<
-  Map<
-    string,
-    {
-      title: string;
-      visibility: string;
-      visibilityReason: string;
-      spaceKey: string;
-      spaceType: string;
-      html: string;
-      version: number;
-    }
-  >
-> {
-  const client = es();
-  const alias = aliasName(services().indexPrefix, SOURCE);
-  const res = await client.search<{
-    title: string;
-    visibility: string;
-    visibilityReason: string;
-    spaceKey: string;
-    spaceType: string;
-    html: string;
-    version: number;
-  }>({
-    index: alias,
-    size: 10_000,
-    _source: ['title', 'visibility', 'visibilityReason', 'spaceKey', 'spaceType', 'html', 'version'],
-  });
-  await client.close();
-  return new Map(res.hits.hits.map((h) => [h._id!, h._source!]));
+interface Doc {
+  title: string;
+  visibility: string;
+  visibilityReason: string;
+  spaceKey: string;
+  spaceType: string;
+  html: string;
+  version: number;
 }
+const docFields: (keyof Doc)[] = [
+  'title',
+  'visibility',
+  'visibilityReason',
+  'spaceKey',
+  'spaceType',
+  'html',
+  'version',
+];
+const siteDocs = () => aliasDocs<Doc>(env, SOURCE, docFields);
 
 async function startTransformerWith(convert?: Convert) {
   transformer = await startTransformer(transformerConfig(env), {
@@ -122,7 +98,7 @@ describe('end to end on the real stack', () => {
 
   it('serves exactly the readable pages of the first run, personal pages internal', async () => {
     await pullAndWait();
-    const docs = await aliasDocs();
+    const docs = await siteDocs();
     firstIds = expectedPageIds(sim);
     expect([...docs.keys()].sort()).toEqual(firstIds);
     const personal = [...docs.values()].filter(
@@ -151,7 +127,7 @@ describe('end to end on the real stack', () => {
     });
 
     second = await pullAndWait();
-    const docs = await aliasDocs();
+    const docs = await siteDocs();
     expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
     for (const id of deleted) expect(docs.has(id)).toBe(false);
     expect(docs.get(added.id)?.title).toBe('Added between runs');
@@ -186,7 +162,7 @@ describe('end to end on the real stack', () => {
   });
 
   it('never shows an internal page to a customer, even where internal pages match best', async () => {
-    const docs = await aliasDocs();
+    const docs = await siteDocs();
     const internalTitles = [...docs.values()].filter((d) => d.visibility === 'internal').map((d) => d.title);
     expect(internalTitles.length).toBeGreaterThan(0);
     const client = es();
@@ -227,7 +203,7 @@ describe('end to end on the real stack', () => {
     expect(replay.replayOf).toBe(full.runId);
     const live = await waitLive(replay.runId);
     expect(live.index).not.toBe(full.index);
-    const docs = await aliasDocs();
+    const docs = await siteDocs();
     expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
     for (const d of docs.values()) expect(d.html.endsWith('<p>converted by v2</p>')).toBe(true);
     expect(sim.admin.info().requests).toBe(requestsBefore);
@@ -236,7 +212,7 @@ describe('end to end on the real stack', () => {
   it('replays from the HTML topic (index again) into a new version', async () => {
     const replay = await replayRun(services(), { runId: full.runId, from: 'html', log });
     const live = await waitLive(replay.runId);
-    const docs = await aliasDocs();
+    const docs = await siteDocs();
     expect([...docs.keys()].sort()).toEqual(expectedPageIds(sim));
     // The HTML of the original full run, indexed again: not the v2 converter's output.
     for (const d of docs.values()) expect(d.html).not.toContain('converted by v2');

@@ -10,14 +10,13 @@ import { createLogger } from '../lib/log.ts';
 import type { StageHandle } from '../lib/consumer.ts';
 import { indexerConfig } from '../indexer/config.ts';
 import { aliasName } from '../indexer/index-names.ts';
-import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
-import { producerConfig } from '../producer/config.ts';
-import { runPull, type RunSummary } from '../producer/run.ts';
+import type { RunSummary } from '../producer/run.ts';
 import { churn, startSim, type SimHandle } from '../sim/index.ts';
 import { startTransformer, transformerConfig } from '../transformer/service.ts';
 import { expectedPageIds } from './producer/helpers.ts';
-import { cleanUp, runDecided } from './indexer/fixtures.ts';
+import { cleanUp } from './indexer/fixtures.ts';
+import { aliasDocs, pullUntilFlipped } from './pipeline.ts';
 import { isolatedEnv } from './stack/services.ts';
 
 const log = createLogger('refresh-test');
@@ -38,36 +37,15 @@ interface Doc {
 }
 
 /** A pull, and the indexer's verdict on it (flipped, or why not). */
-async function pullAndDecide(full = false): Promise<RunSummary> {
-  const pull = await runPull(producerConfig(env), { log, full });
-  expect(pull.status, pull.error ?? '').toBe('SUCCEEDED');
-  const es = createElasticsearch(services());
-  try {
-    const state = await runDecided(createRunStore(es, services().indexPrefix), pull.runId, 120_000);
-    expect(state.status, state.reason ?? '').toBe('flipped');
-  } finally {
-    await es.close();
-  }
-  return pull;
-}
+const pullAndDecide = async (full = false): Promise<RunSummary> =>
+  (await pullUntilFlipped(env, log, full)).pull;
 
-async function aliasDocs(): Promise<Map<string, Doc>> {
-  const es = createElasticsearch(services());
-  try {
-    const res = await es.search<Doc>({
-      index: aliasName(services().indexPrefix, SOURCE),
-      size: 10_000,
-      _source: ['version', 'visibility', 'visibilityReason', 'converter'],
-    });
-    return new Map(res.hits.hits.map((h) => [h._id!, h._source!]));
-  } finally {
-    await es.close();
-  }
-}
+const docFields: (keyof Doc)[] = ['version', 'visibility', 'visibilityReason', 'converter'];
+const siteDocs = () => aliasDocs<Doc>(env, SOURCE, docFields);
 
 /** Exactly the site's current pages, each at its latest version. */
 async function expectExactlyTheSite(): Promise<Map<string, Doc>> {
-  const docs = await aliasDocs();
+  const docs = await siteDocs();
   const ids = expectedPageIds(sim);
   expect([...docs.keys()].sort()).toEqual(ids);
   for (const id of ids) expect(docs.get(id)!.version, `page ${id}`).toBe(sim.admin.page(id).version);
@@ -144,7 +122,7 @@ describe('refreshes on the real stack', () => {
     const es = createElasticsearch(services());
     try {
       const alias = aliasName(services().indexPrefix, SOURCE);
-      const ids = [...(await aliasDocs()).keys()];
+      const ids = [...(await siteDocs()).keys()];
       const [index] = Object.keys(await es.indices.getAlias({ name: alias }));
       await es.bulk({
         refresh: true,

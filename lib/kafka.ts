@@ -13,7 +13,6 @@ import kafkajs, {
 import { readFile } from 'node:fs/promises';
 import { connect, isIP } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { ServicesConfig } from './config.ts';
 import { isTlsTrustFailure, type KafkaSasl } from './connections.ts';
@@ -317,17 +316,19 @@ export function compressionType(c: Compression): CompressionTypes {
   return { zstd: CompressionTypes.ZSTD, gzip: CompressionTypes.GZIP, none: CompressionTypes.None }[c];
 }
 
-// kafkajs ships gzip only; zstd comes from Node's own zlib (Node 24), in libuv's thread pool like gzip.
-// Registered here, where every client is made, so every consumer decodes what any producer sends.
-const zstdCompress = promisify(zlib.zstdCompress);
-/** Level 3 (zstd's default): level 1 saved ~15% CPU for ~3% more bytes, in the same measurement. */
-const ZSTD_LEVEL = 3;
+// kafkajs ships gzip only; zstd comes from Node's own zlib (Node 24). Registered here, where every client
+// is made, so every consumer decodes what any producer sends.
+/**
+ * Level 1: on these batches it costs about half of level 3's CPU for ~3% more bytes (bench/README.md#compression).
+ * Synchronous, on the calling thread, both ways: zlib's asynchronous one-shot runs each call through a
+ * stream (a new compression context, a transform, its callbacks, a hop to libuv's pool and back), which
+ * cost more main-thread time than the compression itself on 500 KB batches; a batch takes ~1 ms.
+ */
+const ZSTD_OPTIONS = { params: { [zlib.constants.ZSTD_c_compressionLevel]: 1 } };
 // (Node's named-export detection misses CompressionCodecs in kafkajs's CommonJS index: take it off the default.)
 kafkajs.CompressionCodecs[CompressionTypes.ZSTD] = () => ({
   compress: (encoder: { buffer: Buffer }) =>
-    zstdCompress(encoder.buffer, { params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } }),
-  // Synchronous: zlib's async one-shot decompress streams its output in 16 KB chunks, which cost ~5× the
-  // CPU on a 500 KB batch (bench/compression.ts); the sync call takes about a millisecond per batch.
+    Promise.resolve(zlib.zstdCompressSync(encoder.buffer, ZSTD_OPTIONS)),
   decompress: (buffer: Buffer) => Promise.resolve(zlib.zstdDecompressSync(buffer)),
 });
 

@@ -33,14 +33,42 @@ const sim = await startSimProcess({
 });
 const env = pipelineEnv(benchId('refresh'), sim);
 
+interface Served {
+  requests: number;
+  bytes: number;
+}
+
 interface Sync {
   pull: RunSummary;
   seconds: number;
   transformerCpu: number;
   load: string;
+  /** What the simulator served, by route (ids as `{id}`). */
+  byRoute: Record<string, Served>;
 }
 
+/** The request kinds a run's bytes break down into, by the simulator's route names. */
+const KINDS: [string, RegExp][] = [
+  ['listing', /^\/wiki\/api\/v2\/spaces\/\{id\}\/pages$/],
+  ['facts', /\/rest\/api\/content\/search$/],
+  ['bodies and confirmations', /^\/wiki\/api\/v2\/pages$/],
+  ['users', /\/rest\/api\/user\/bulk$/],
+];
+
+const breakdown = (byRoute: Record<string, Served>) => {
+  const kinds = new Map<string, Served>();
+  for (const [route, served] of Object.entries(byRoute)) {
+    const kind = KINDS.find(([, re]) => re.test(route))?.[0] ?? 'other';
+    const k = kinds.get(kind) ?? { requests: 0, bytes: 0 };
+    kinds.set(kind, { requests: k.requests + served.requests, bytes: k.bytes + served.bytes });
+  }
+  return [...kinds]
+    .map(([kind, k]) => `${kind} ${(k.bytes / 1e6).toFixed(1)} MB / ${k.requests} requests`)
+    .join('; ');
+};
+
 async function sync(p: Pipeline): Promise<Sync> {
+  await sim.admin('DELETE', 'traffic');
   const cpu = p.cpu('transformer');
   const loadBefore = load();
   const started = performance.now();
@@ -52,6 +80,7 @@ async function sync(p: Pipeline): Promise<Sync> {
     seconds: (performance.now() - started) / 1000,
     transformerCpu: p.cpu('transformer') - cpu,
     load: `${loadBefore} → ${load()}`,
+    byRoute: ((await sim.admin('GET', 'traffic')) as { byRoute: Record<string, Served> }).byRoute,
   };
 }
 
@@ -109,7 +138,8 @@ const liveVersions = async (p: Pipeline) =>
 
 const describe = (name: string, s: Sync) =>
   `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s; Confluence ${(s.pull.confluenceBytes / 1e6).toFixed(1)} MB in ` +
-  `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s; load ${s.load}`;
+  `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s; load ${s.load}\n` +
+  `  served by kind: ${breakdown(s.byRoute)}`;
 
 try {
   const p = await startPipeline(env);

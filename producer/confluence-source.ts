@@ -75,6 +75,9 @@ export function toPage(p: V2Page, space: Space, pageBase: string, fetchedAt: num
 export interface PageRef {
   id: string;
   version: number;
+  /** Its parent (null: top level) and title, where the listing says (v2's does, Data Center's does not). */
+  parentId?: string | null;
+  title?: string;
 }
 
 /** How many ids one by-id request asks for: the v2 `id` parameter's maximum. */
@@ -101,7 +104,13 @@ export interface ConfluenceSource {
 function toRef(p: V2Page, path: string): PageRef {
   if (p?.id === undefined)
     throw new ConfluenceError('not-confluence', path, `GET ${path}: a page without id`);
-  return { id: String(p.id), version: p.version?.number ?? 1 };
+  return {
+    id: String(p.id),
+    version: p.version?.number ?? 1,
+    // v2 omits parentId on top-level pages.
+    parentId: p.parentId === undefined || p.parentId === null ? null : String(p.parentId),
+    ...(typeof p.title === 'string' ? { title: p.title } : {}),
+  };
 }
 
 export interface SourceOptions {

@@ -4,11 +4,11 @@
 // to decide whether to fetch the body at all.
 import { decideVisibility, type RawPage, type Space } from '../schemas/index.ts';
 import { fingerprintOf, type FingerprintContext } from './fingerprint.ts';
-import type { PageFactsOf, SiteFacts } from './restrictions.ts';
+import type { PageFactsOf, PagePlace, SiteFacts } from './restrictions.ts';
 import { accountsOf, type UserDirectory } from './users.ts';
 
 /** A page as listed: enough for its facts, its decision and its fingerprint. */
-export interface ListedPage {
+export interface ListedPage extends PagePlace {
   id: string;
   version: number;
   space: Space;
@@ -37,6 +37,8 @@ export function pageFacts(
 }
 
 export interface Enricher {
+  /** Where listed pages sit, as they are listed: their ancestors come from the listing. */
+  place(pages: readonly PagePlace[]): void;
   /** Pages as they are sent: facts, people's names, decision and fingerprint. */
   pages(pages: RawPage[], signal?: AbortSignal): Promise<RawPage[]>;
   /** The fingerprint each listed page's document would get, read in bulk before any body. */
@@ -51,19 +53,14 @@ export function createEnricher(opts: {
 }): Enricher {
   const { facts, users, ctx } = opts;
   return {
+    place: (pages) => facts.place(pages),
     async pages(pages, signal) {
-      await facts.load(
-        pages.map((p) => p.id),
-        signal,
-      );
+      await facts.load(pages, signal);
       await users.resolve(pages.flatMap(accountsOf), signal);
       return pages.map((p) => ({ ...p, ...pageFacts(p, facts, ctx), users: users.refs(accountsOf(p)) }));
     },
     async fingerprints(pages, signal) {
-      await facts.load(
-        pages.map((p) => p.id),
-        signal,
-      );
+      await facts.load(pages, signal);
       return pages.map((p) => pageFacts(p, facts, ctx).fingerprint!);
     },
   };

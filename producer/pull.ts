@@ -154,11 +154,9 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
   const listing = eachBounded(spaces, spacesListedAtOnce(opts.concurrency), failed, async (space) => {
     try {
       for await (const refs of source.pageRefs(space, signal)) {
-        for (const ref of refs) {
-          if (listed.has(ref.id)) continue;
-          listed.set(ref.id, ref.version);
-          await toFacts.add({ ...ref, space });
-        }
+        const fresh = refs.filter((ref) => !listed.has(ref.id) && listed.set(ref.id, ref.version));
+        opts.enrich.place(fresh);
+        for (const ref of fresh) await toFacts.add({ ...ref, space });
         tick();
       }
     } catch (err) {

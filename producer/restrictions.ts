@@ -1,16 +1,21 @@
 // What the site says about who may read each page, learned in bulk through CQL content searches (REST
-// v1; v2 has no restrictions), expanding each page's read restrictions, its ancestors and its labels:
-// a run asks by id, 200 ids per search and many searches at once (`id in (…)`, so one big space is read
-// as fast as many small ones); a preview asks per space. A page the search does not return is "not
-// known", and so never public.
+// v1; v2 has no restrictions), expanding each page's read restrictions and its labels: a run asks by
+// id, 200 ids per search and many searches at once (`id in (…)`, so one big space is read as fast as
+// many small ones); a preview asks per space. Ancestors come from where the listing put each page
+// (v2's `parentId` and titles), so a run's searches expand them only for a page whose place the listing
+// did not give (Data Center's listing, an archived or unlisted ancestor): that expansion was a quarter of
+// a refresh's Confluence bytes. A page the search does not return is "not known", and so never public.
 import { UserError, ExitCode } from '../lib/errors.ts';
 import type { PageRef, Space } from '../schemas/index.ts';
 import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
 
 /** Confluence caps a content search with expansions (and no body) at 200 results. */
 export const SEARCH_LIMIT = 200;
-const EXPAND =
-  'ancestors,restrictions.read.restrictions.user,restrictions.read.restrictions.group,metadata.labels';
+/** What a page's visibility needs from a search: its own read restrictions and its labels. */
+const EXPAND_FACTS =
+  'restrictions.read.restrictions.user,restrictions.read.restrictions.group,metadata.labels';
+/** The same and the page's ancestors, for a page whose place in its space's tree is not known. */
+const EXPAND_WITH_ANCESTORS = `ancestors,${EXPAND_FACTS}`;
 
 /** When the site refuses to say: fail the run (default), or sync those pages as internal. */
 export type UnreadableRestrictions = 'fail' | 'internal';
@@ -35,9 +40,15 @@ export interface SpaceFacts {
 interface Entry {
   current: boolean;
   restricted: boolean | null;
-  /** Ancestor ids, root first; null when the search did not give them. */
-  ancestors: string[] | null;
   labels: string[];
+}
+
+/** Where a page sits in its space's tree, as a listing or a fetch by id says: its parent (null: top level). */
+export interface PagePlace {
+  id: string;
+  /** Undefined when the listing does not say (Data Center's): the search then expands ancestors. */
+  parentId?: string | null;
+  title?: string;
 }
 
 interface SearchResult {
@@ -60,42 +71,94 @@ export function readRestricted(r: SearchResult): boolean | null {
   return users.length > 0 || groups.length > 0;
 }
 
-/** The facts of every page of a space, gathered from its search results one by one. Pure. */
+/** Ancestors walked up from a page: the ids met, parent first, and whether the walk reached the top. */
+interface Walk {
+  ids: string[];
+  /** The id whose parent is not known, when the walk stopped short of the top (or met a cycle). */
+  stuck: string | null;
+}
+
+/**
+ * The facts of pages, gathered from search results and from where listings put them, one by one: each
+ * page's own restriction and labels, its parent and title. A page's ancestors are its parents' chain. Pure.
+ */
 export function collectFacts() {
   const entries = new Map<string, Entry>();
   const titles = new Map<string, string>();
+  /** Each page's parent (null: top level), from a listing, a fetch by id or a search's ancestors. */
+  const parents = new Map<string, string | null>();
+  const walk = (pageId: string): Walk => {
+    const ids: string[] = [];
+    const seen = new Set([pageId]);
+    for (let id = pageId; ;) {
+      const parent = parents.get(id);
+      if (parent === undefined) return { ids, stuck: id };
+      if (parent === null) return { ids, stuck: null };
+      if (seen.has(parent)) return { ids, stuck: parent }; // moved mid-run: not a tree we can trust
+      seen.add(parent);
+      ids.push(parent);
+      id = parent;
+    }
+  };
   const of = (pageId: string): PageFactsOf => {
     const e = entries.get(pageId);
     if (!e) return unknownFacts;
+    const { ids, stuck } = walk(pageId);
+    // Its own place unknown: nothing is known of its ancestors. An ancestor's unknown: it restricts.
+    const ancestorRestricted =
+      stuck === pageId ? null : stuck !== null ? true : ancestorsRestricted(ids, entries);
     return {
       restricted: e.restricted,
-      ancestorRestricted: e.ancestors === null ? null : ancestorRestricted(e.ancestors, entries),
-      ancestors: (e.ancestors ?? []).map((id) => ({ id, title: titles.get(id) ?? '' })),
+      ancestorRestricted,
+      ancestors: ids.reverse().map((id) => ({ id, title: titles.get(id) ?? '' })),
       labels: e.labels,
     };
   };
   return {
+    /** Where listed or fetched pages sit; a place already known is replaced by the newer one. */
+    place(p: PagePlace): void {
+      if (p.parentId !== undefined) parents.set(p.id, p.parentId);
+      if (typeof p.title === 'string') titles.set(p.id, p.title);
+    },
+    /** Whether a page's parent is known (so its search need not expand ancestors). */
+    placed: (pageId: string) => parents.has(pageId),
     add(r: SearchResult): void {
       if (r.id === undefined) return;
       const id = String(r.id);
       if (typeof r.title === 'string') titles.set(id, r.title);
-      const ancestors = Array.isArray(r.ancestors) ? r.ancestors.filter((a) => a.id !== undefined) : null;
-      for (const a of ancestors ?? []) if (typeof a.title === 'string') titles.set(String(a.id), a.title);
+      if (Array.isArray(r.ancestors)) {
+        // Root first: each ancestor's parent is the one before it, the page's is the last.
+        let parent: string | null = null;
+        for (const a of r.ancestors) {
+          if (a.id === undefined) continue;
+          const aid = String(a.id);
+          if (!parents.has(aid)) parents.set(aid, parent);
+          if (typeof a.title === 'string') titles.set(aid, a.title);
+          parent = aid;
+        }
+        parents.set(id, parent);
+      }
       entries.set(id, {
         current: (r.status ?? 'current') === 'current',
         restricted: readRestricted(r),
-        ancestors: ancestors?.map((a) => String(a.id)) ?? null,
         labels: (r.metadata?.labels?.results ?? []).flatMap((l) =>
           typeof l.name === 'string' ? [l.name] : [],
         ),
       });
     },
-    /** Ancestors of `ids` the search has not returned (yet). */
-    missingAncestors(ids: Iterable<string>): string[] {
-      const missing = new Set<string>();
-      for (const id of ids)
-        for (const a of entries.get(id)?.ancestors ?? []) if (!entries.has(a)) missing.add(a);
-      return [...missing];
+    /**
+     * What the visibility of `ids` still needs: ancestors whose facts are not known, and pages (the
+     * ids or their ancestors) whose parent is not known — found only by a search expanding ancestors.
+     */
+    missing(ids: Iterable<string>): { facts: Set<string>; places: Set<string> } {
+      const facts = new Set<string>();
+      const places = new Set<string>();
+      for (const id of ids) {
+        const { ids: up, stuck } = walk(id);
+        for (const a of up) if (!entries.has(a)) facts.add(a);
+        if (stuck !== null) places.add(stuck);
+      }
+      return { facts, places };
     },
     of,
     facts(): SpaceFacts {
@@ -110,7 +173,7 @@ export function collectFacts() {
 }
 
 /** An ancestor the search did not return cannot be seen (or is not a page we know): it restricts too. */
-function ancestorRestricted(ids: string[], entries: Map<string, Entry>): boolean | null {
+function ancestorsRestricted(ids: string[], entries: Map<string, Entry>): boolean | null {
   let unknown = false;
   for (const id of ids) {
     const a = entries.get(id);
@@ -160,12 +223,14 @@ export interface RestrictionReader {
 
 /** The facts of a run's pages, whatever their spaces, read by id. */
 export interface SiteFacts {
+  /** Where listed pages sit (parent, title), as soon as they are listed: their ancestors need no search. */
+  place(pages: readonly PagePlace[]): void;
   /**
-   * Makes the facts of `ids` and of their ancestors known: one search per SEARCH_LIMIT ids not asked
-   * for yet, all at once (the client's pool bounds them), then one for any ancestors not returned.
+   * Makes the facts of `pages` and of their ancestors known: one search per SEARCH_LIMIT pages not
+   * asked for yet, all at once (the client's pool bounds them), then for any ancestor still unknown.
    * Throws restrictionsUnreadable() when refused and the policy says fail.
    */
-  load(ids: readonly string[], signal?: AbortSignal): Promise<void>;
+  load(pages: readonly PagePlace[], signal?: AbortSignal): Promise<void>;
   /** After load: a page's facts; unknown (never public) when the search did not return it. */
   of(pageId: string): PageFactsOf;
 }
@@ -183,11 +248,11 @@ export function createRestrictionReader(
     onUnreadable?: (err: ConfluenceError, space?: Space) => void;
   },
 ): RestrictionReader {
-  async function* results(cql: string, signal?: AbortSignal): AsyncGenerator<SearchResult> {
+  async function* results(cql: string, expand: string, signal?: AbortSignal): AsyncGenerator<SearchResult> {
     const query = new URLSearchParams({
       cql,
       cqlcontext: JSON.stringify({ contentStatuses: ['current', 'archived'] }),
-      expand: EXPAND,
+      expand,
       limit: String(SEARCH_LIMIT),
     });
     // v1 next links are relative to the REST context (`/wiki` on Cloud), which is v1Root less /rest/api.
@@ -218,32 +283,55 @@ export function createRestrictionReader(
 
   function site(): SiteFacts {
     const collector = collectFacts();
-    /** Ids searched for (returned or not), each by the search that asked. */
+    /** Ids searched for (returned or not), each by the search that asked; settled once it answered. */
     const asked = new Map<string, Promise<void>>();
+    const settled = new Set<string>();
     let unreadable = false;
-    const search = (ids: string[], signal?: AbortSignal) => {
+    const search = (ids: string[], expand: string, signal?: AbortSignal) => {
       const done = (async () => {
         if (unreadable) return;
         try {
-          for await (const r of results(`type=page and id in (${ids.join(',')})`, signal)) collector.add(r);
+          const cql = `type=page and id in (${ids.join(',')})`;
+          for await (const r of results(cql, expand, signal)) collector.add(r);
         } catch (err) {
           unreadable = refused(err);
         }
       })();
       for (const id of ids) asked.set(id, done);
-      done.catch(() => ids.forEach((id) => asked.delete(id))); // a failed search is asked again
+      done.then(
+        () => ids.forEach((id) => settled.add(id)),
+        () => ids.forEach((id) => asked.delete(id)), // a failed search is asked again
+      );
     };
-    const ask = async (ids: readonly string[], signal?: AbortSignal) => {
+    /** Searches the ids not asked yet: those whose place is known for their facts alone, the rest with ancestors. */
+    const ask = (ids: Iterable<string>, signal?: AbortSignal) => {
       const fresh = [...new Set(ids)].filter((id) => !asked.has(id) && /^\d+$/.test(id));
-      for (let i = 0; i < fresh.length; i += SEARCH_LIMIT) search(fresh.slice(i, i + SEARCH_LIMIT), signal);
-      await Promise.all(ids.map((id) => asked.get(id)));
+      for (const [expand, group] of [
+        [EXPAND_FACTS, fresh.filter((id) => collector.placed(id))],
+        [EXPAND_WITH_ANCESTORS, fresh.filter((id) => !collector.placed(id))],
+      ] as const)
+        for (let i = 0; i < group.length; i += SEARCH_LIMIT)
+          search(group.slice(i, i + SEARCH_LIMIT), expand, signal);
     };
     return {
-      async load(ids, signal) {
-        await ask(ids, signal);
-        // Ancestors' restrictions decide a page's visibility; an ancestor's own ancestors are in its
-        // chain already, so one more round finds them all. One the search never returns restricts.
-        await ask(collector.missingAncestors(ids), signal);
+      place: (pages) => pages.forEach((p) => collector.place(p)),
+      async load(pages, signal) {
+        pages.forEach((p) => collector.place(p));
+        const ids = pages.map((p) => p.id);
+        ask(ids, signal);
+        await Promise.all(ids.map((id) => asked.get(id)));
+        // Then whatever their visibility still needs (an ancestor's facts, a place no listing gave),
+        // until nothing is missing that a search could still tell: each round asks what it finds or
+        // waits for the searches other batches have in flight. Ancestors not returned restrict.
+        for (;;) {
+          const { facts, places } = collector.missing(ids);
+          const open = [...facts, ...places].filter((id) => !settled.has(id));
+          if (open.length === 0 || unreadable) return;
+          ask(open, signal);
+          const pending = open.map((id) => asked.get(id)).filter((p) => p !== undefined);
+          if (pending.length === 0) return; // nothing a search could tell (not an id)
+          await Promise.all(pending);
+        }
       },
       of: (pageId) => (unreadable ? unknownFacts : collector.of(pageId)),
     };
@@ -254,7 +342,11 @@ export function createRestrictionReader(
     async space(space, signal) {
       const collector = collectFacts();
       try {
-        for await (const r of results(`type=page and space=${cqlString(space.key)}`, signal))
+        for await (const r of results(
+          `type=page and space=${cqlString(space.key)}`,
+          EXPAND_WITH_ANCESTORS,
+          signal,
+        ))
           collector.add(r);
       } catch (err) {
         refused(err, space);

@@ -295,6 +295,11 @@ export function handleAdmin(
     switch (route) {
       case 'GET state':
         return ok(admin.info());
+      case 'GET traffic':
+        return ok(admin.traffic.snapshot());
+      case 'DELETE traffic':
+        admin.traffic.reset();
+        return ok();
       case 'GET pages/:key':
         return ok(admin.page(key!));
       case 'POST pages':

@@ -1,7 +1,7 @@
 // A service starts with the same memory settings however it is started: its npm script, its compose
 // service and its Kubernetes manifest (the image's environment and entrypoint unless they replace it).
 // bench/README.md#end-to-end-memory measures them; a stage started without them needs up to twice the
-// memory.
+// memory. The image ships a compile cache for those flags, so no service loads the type stripper.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,11 @@ const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
 const dockerfile = read('Dockerfile');
 const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
 const tunables = /^\s*(?:ENV\s+)?GLIBC_TUNABLES=(\S+?)\s*\\?$/m.exec(dockerfile)?.[1];
+const imageCache = /^\s*(?:ENV\s+)?NODE_COMPILE_CACHE=(\S+?)\s*\\?$/m.exec(dockerfile)?.[1];
+/** The node flags of each `node … scripts/compile-cache.ts` the image is built with (the caches it ships). */
+const warmedFlags = [...dockerfile.matchAll(/node ((?:--\S+ )*)scripts\/compile-cache\.ts/g)].map((m) =>
+  m[1]!.trim().split(' '),
+);
 const compose = parse(read('docker-compose.yml'), { merge: true }) as {
   services: Record<string, { entrypoint?: string[]; command?: string[] }>;
 };
@@ -58,5 +63,15 @@ describe('memory settings', () => {
     const where = containerFlags(name);
     expect(where.compose).toEqual(flags);
     expect(where.deploy).toEqual(flags);
+  });
+
+  // V8 keys its compile cache by its flags: a cache filled with other flags is never read, and the
+  // service loads the type stripper after all.
+  it.each(services)('npm run %s and its containers read a compile cache filled for their flags', (name) => {
+    expect(scriptCommand(name).env.NODE_COMPILE_CACHE).toBeTruthy();
+    expect(imageCache).toMatch(/^\//);
+    const where = containerFlags(name);
+    expect(warmedFlags).toContainEqual(where.compose);
+    if (where.deploy) expect(warmedFlags).toContainEqual(where.deploy);
   });
 });

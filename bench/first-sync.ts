@@ -18,6 +18,7 @@ import {
   peakMb,
   pipelineEnv,
   startPipeline,
+  stackPids,
   startSimProcess,
 } from './pipeline.ts';
 
@@ -53,10 +54,16 @@ async function measure(pages: number) {
       indexer: Number(values.indexers),
     });
     try {
+      const stack = stackPids();
+      const stackCpu = () => ({
+        elasticsearch: stack.elasticsearch ? cpuSeconds(stack.elasticsearch) : NaN,
+        kafka: stack.kafka ? cpuSeconds(stack.kafka) : NaN,
+      });
       const cpuBefore = {
         transformer: p.cpu('transformer'),
         indexer: p.cpu('indexer'),
         sim: cpuSeconds(sim.pid),
+        ...stackCpu(),
       };
       const benchCpuBefore = process.cpuUsage();
       const loadBefore = load();
@@ -84,6 +91,7 @@ async function measure(pages: number) {
       const flipped = at();
       await sampler;
       const bench = process.cpuUsage(benchCpuBefore);
+      const stackAfter = stackCpu();
       const peak = (name: string) =>
         Math.max(...p.stages.filter((s) => s.name === name).map((s) => peakMb(s.pid)));
       return {
@@ -97,6 +105,8 @@ async function measure(pages: number) {
           transformer: p.cpu('transformer') - cpuBefore.transformer,
           indexer: p.cpu('indexer') - cpuBefore.indexer,
           sim: cpuSeconds(sim.pid) - cpuBefore.sim,
+          elasticsearch: stackAfter.elasticsearch - cpuBefore.elasticsearch,
+          kafka: stackAfter.kafka - cpuBefore.kafka,
         },
         peak: { transformer: peak('transformer'), indexer: peak('indexer') },
         load: `${loadBefore} → ${load()}`,
@@ -121,7 +131,11 @@ for (const size of values.sizes.split(',').map(Number)) {
       `transformer done ${s(transformer)} (+${s(transformer - pull)}); indexer done ${s(indexer)} ` +
       `(+${s(indexer - transformer)}); flip +${s(r.flipped - indexer)}\n` +
       `  CPU s: producer ${r.cpu.producer.toFixed(1)}, transformer ${r.cpu.transformer.toFixed(1)}, ` +
-      `indexer ${r.cpu.indexer.toFixed(1)}, sim ${r.cpu.sim.toFixed(1)}; peak RSS MB: ` +
+      `indexer ${r.cpu.indexer.toFixed(1)}, sim ${r.cpu.sim.toFixed(1)}, Elasticsearch ${r.cpu.elasticsearch.toFixed(1)}, ` +
+      `Kafka ${r.cpu.kafka.toFixed(1)} (shared servers: anyone's work meanwhile counts too); ` +
+      `ms per page: ${Object.entries(r.cpu)
+        .map(([k, v]) => `${k} ${((v * 1000) / r.pages).toFixed(2)}`)
+        .join(', ')}\n  peak RSS MB: ` +
       Object.entries(r.peak)
         .map(([k, v]) => `${k} ${v.toFixed(0)}`)
         .join(', '),

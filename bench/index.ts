@@ -11,6 +11,7 @@ import { isDecided, isFlipped } from '../indexer/completion.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
 import { measureCopies } from './index-copy.ts';
+import { cpuSeconds, stackPids } from './pipeline.ts';
 import { cleanUp, openHtmlTopic, page } from '../test/indexer/fixtures.ts';
 
 const PAGES = Number(process.env.PAGES ?? 20_000);
@@ -51,6 +52,9 @@ const es = createElasticsearch(cfg.services);
 const store = createRunStore(es, cfg.services.indexPrefix);
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+const { elasticsearch: esPid } = stackPids();
+const esCpuBefore = esPid ? cpuSeconds(esPid) : NaN;
+const cpuBefore = process.cpuUsage();
 const started = Date.now();
 const indexer = await startIndexer(cfg, { log: createLogger('indexer') });
 const flipped = async (runId: string) => {
@@ -63,6 +67,8 @@ const flipped = async (runId: string) => {
 };
 const state = await flipped(run.runId);
 const done = Date.now();
+const indexerCpu = process.cpuUsage(cpuBefore);
+const esCpu = (esPid ? cpuSeconds(esPid) : NaN) - esCpuBefore;
 clearInterval(sampler);
 
 // A refresh of that version with 1% of the pages changed (half edited, a quarter removed, a quarter
@@ -100,6 +106,11 @@ const result = {
   flipLatencyMs: state.flippedAt! - state.completedAt!,
   startToLiveSeconds: Number(((done - started) / 1000).toFixed(1)),
   peakRssMb: Math.round(peakRss / 1e6),
+  // Start → live. Elasticsearch is shared: anyone else's requests meanwhile count too.
+  cpuMsPerDoc: {
+    indexer: Number(((indexerCpu.user + indexerCpu.system) / 1000 / PAGES).toFixed(3)),
+    elasticsearch: Number(((esCpu * 1000) / PAGES).toFixed(3)),
+  },
 };
 console.log(JSON.stringify(result));
 console.log(

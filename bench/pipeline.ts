@@ -3,7 +3,7 @@
 // indices per pipeline, the wait for a run to go live, and what /proc says about each process.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
@@ -336,6 +336,26 @@ export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15)
+}
+
+/**
+ * The local stack's server processes (Elasticsearch, Kafka), found by their main class: their CPU is part
+ * of what a run costs. The stack is shared, so their CPU seconds include anyone else's work meanwhile.
+ */
+export function stackPids(): { elasticsearch?: number; kafka?: number } {
+  const found: { elasticsearch?: number; kafka?: number } = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let cmd: string;
+    try {
+      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    if (cmd.includes('/org.elasticsearch.bootstrap.Elasticsearch\0')) found.elasticsearch = Number(entry);
+    else if (cmd.includes('\0kafka.Kafka\0')) found.kafka = Number(entry);
+  }
+  return found;
 }
 
 /** The 1-minute load average, for the record beside every figure (the machine is shared). */

@@ -5,6 +5,11 @@
 // here rather than by htmlparser2's Parser because storage format is XHTML: nesting must follow the
 // tags exactly (no HTML implied end tags), and a stray closing tag must cost O(1) — the Parser
 // searches its whole stack for each one, which is quadratic on hostile input.
+//
+// Entities are decoded here, once per text run or attribute value that holds an `&`, rather than by the
+// Tokenizer: with decodeEntities off it skips text to the next `<` instead of stepping its state machine
+// through every character. Same decoder (entities), same modes (text, attribute), same output.
+import { decodeHTML, decodeHTMLAttribute } from 'entities';
 import { Tokenizer } from 'htmlparser2';
 
 export interface Element {
@@ -33,6 +38,33 @@ const VOID = new Set([
   'track',
   'wbr',
 ]);
+
+/** Raw-text elements: the tokenizer gives their content as is, and HTML does not decode it. */
+const RAW_TEXT = new Set(['script', 'style', 'xmp', 'iframe', 'noembed', 'noframes', 'plaintext']);
+
+/** RCDATA elements: HTML decodes their references, htmlparser2 with quirks of its own (none right after `<`). */
+const RCDATA = new Set(['title', 'textarea']);
+
+/** Decodes the text of a <title> or <textarea> as htmlparser2 does: by its own tokenizer (rare, hostile input). */
+function decodeRcdata(name: string, raw: string): string {
+  const src = `<${name}>${raw}`;
+  let out = '';
+  const none = () => {};
+  const tokenizer = new Tokenizer(
+    { xmlMode: false, decodeEntities: true, recognizeSelfClosing: true },
+    {
+      ontext: (start, end) => (out += src.slice(start, end)),
+      ontextentity: (cp) => (out += String.fromCodePoint(cp)),
+      ...{ oncdata: none, onopentagname: none, onattribname: none, onattribdata: none },
+      ...{ onattribentity: none, onattribend: none, onopentagend: none, onselfclosingtag: none },
+      ...{ onclosetag: none, oncomment: none, ondeclaration: none, onprocessinginstruction: none },
+      onend: none,
+    },
+  );
+  tokenizer.write(src);
+  tokenizer.end();
+  return out;
+}
 
 /** Shared by every element without attributes: most have none, and an object each is garbage. */
 const NO_ATTRS: Record<string, string> = Object.freeze({});
@@ -74,14 +106,15 @@ export function parseStorage(src: string): Element {
   };
 
   const tokenizer = new Tokenizer(
-    { xmlMode: false, decodeEntities: true, recognizeSelfClosing: true },
+    { xmlMode: false, decodeEntities: false, recognizeSelfClosing: true },
     {
       ontext: (start, end) => {
-        text += src.slice(start, end);
+        const raw = src.slice(start, end);
+        const parent = (stack[stack.length - 1] as Element).name;
+        if (!raw.includes('&') || RAW_TEXT.has(parent)) text += raw;
+        else text += RCDATA.has(parent) ? decodeRcdata(parent, raw) : decodeHTML(raw);
       },
-      ontextentity: (cp) => {
-        text += String.fromCodePoint(cp);
-      },
+      ontextentity: () => {},
       oncdata: (start, end, offset) => {
         text += src.slice(start, end - offset);
       },
@@ -96,12 +129,11 @@ export function parseStorage(src: string): Element {
       onattribdata: (start, end) => {
         attrValue += src.slice(start, end);
       },
-      onattribentity: (cp) => {
-        attrValue += String.fromCodePoint(cp);
-      },
+      onattribentity: () => {},
       onattribend: () => {
         if (tag.attrs === NO_ATTRS) tag.attrs = {};
-        if (!Object.hasOwn(tag.attrs, attrName)) tag.attrs[attrName] = attrValue;
+        if (!Object.hasOwn(tag.attrs, attrName))
+          tag.attrs[attrName] = attrValue.includes('&') ? decodeHTMLAttribute(attrValue) : attrValue;
       },
       onopentagend: () => startTag(false),
       onselfclosingtag: () => startTag(true),

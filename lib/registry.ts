@@ -14,12 +14,13 @@ import {
 } from './errors.ts';
 import { registerSubject } from './schema-subject.ts';
 import { envelopeProblem, topicSchemas, type TopicKind } from '../schemas/index.ts';
-import type { DeadLetter, HtmlPageEvent, RawPageEvent, Run } from '../schemas/index.ts';
+import type { DeadLetter, HtmlPageEvent, RawPageEvent, RawPageEventToWrite, Run } from '../schemas/index.ts';
 
-export interface Codec<T> {
+/** A topic's codec: encodes what is written (`In`), decodes what is read (`T`). */
+export interface Codec<T, In = T> {
   readonly topic: string;
   readonly schemaId: number;
-  encode(value: T): Promise<Buffer>;
+  encode(value: In): Promise<Buffer>;
   /** Throws Undecodable for a record that is not one of this topic's values (see its `code`). */
   decode(buffer: Buffer): Promise<T>;
 }
@@ -87,12 +88,30 @@ interface TopicValues {
   runs: Run;
   latestPages: RawPageEvent;
 }
+type TopicInputs = Omit<TopicValues, 'rawPages' | 'latestPages'> & {
+  rawPages: RawPageEventToWrite;
+  latestPages: RawPageEventToWrite;
+};
+
+/**
+ * A raw page schema whose page body is `bytes`: Avro writes a string and bytes alike (a length, then
+ * the bytes), so a body held as UTF-8 (RawPageBytes) is encoded without ever being a JS string.
+ * For writing only; the registered schema says `string`.
+ */
+function withBodyBytes(node: unknown, inRawPage = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => withBodyBytes(n, inRawPage));
+  if (!node || typeof node !== 'object') return node;
+  const obj = node as Record<string, unknown>;
+  if (inRawPage && obj.name === 'body' && obj.type === 'string') return { ...obj, type: 'bytes' };
+  const rawPage = obj.type === 'record' ? obj.name === 'RawPage' : inRawPage;
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, withBodyBytes(v, rawPage)]));
+}
 
 async function createCodec<K extends TopicKind>(
   registry: SchemaRegistry,
   cfg: ServicesConfig,
   kind: K,
-): Promise<Codec<TopicValues[K]>> {
+): Promise<Codec<TopicValues[K], TopicInputs[K]>> {
   const topic = cfg.topics[kind];
   let schemaId: number;
   try {
@@ -131,11 +150,17 @@ async function createCodec<K extends TopicKind>(
     readers.set(id, read);
     return read;
   }
-  const encode = framedEncoder(reader, schemaId, topic);
+  const encodeAsRead = framedEncoder(reader, schemaId, topic);
+  const encodeBodyBytes =
+    kind === 'rawPages' || kind === 'latestPages'
+      ? framedEncoder(avro.Type.forSchema(withBodyBytes(topicSchemas[kind]) as avro.Schema), schemaId, topic)
+      : encodeAsRead;
+  const bodyIsBytes = (value: unknown) =>
+    Buffer.isBuffer((value as { page?: { body?: unknown } | null }).page?.body);
   return {
     topic,
     schemaId,
-    encode: async (value) => encode(value),
+    encode: async (value) => (bodyIsBytes(value) ? encodeBodyBytes : encodeAsRead)(value),
     async decode(buffer) {
       if (buffer.length === 0) throw new Undecodable('empty', 'the record value is empty');
       if (buffer.length < FRAME_HEADER || buffer[0] !== 0)

@@ -65,12 +65,16 @@ export interface Listing<T> {
   more: boolean;
 }
 
-/** A listing's elements parsed one at a time, each let go of as soon as it is reached. */
-function* parseEach<T>(elements: Uint8Array[][], path: string): Generator<T> {
+/** How a listing's element is read from its JSON bytes (their parts): parsed whole by default. */
+export type ElementReader<T> = (parts: Uint8Array[]) => T;
+const parseElement = <T>(parts: Uint8Array[]) => JSON.parse(elementText(parts)) as T;
+
+/** A listing's elements read one at a time, each let go of as soon as it is reached. */
+function* parseEach<T>(elements: Uint8Array[][], path: string, read: ElementReader<T>): Generator<T> {
   for (let parts = elements.shift(); parts !== undefined; parts = elements.shift()) {
     let item: T;
     try {
-      item = JSON.parse(elementText(parts)) as T;
+      item = read(parts);
     } catch (err) {
       throw new ConfluenceError('not-confluence', path, `GET ${path}: a listed item is not JSON`, {
         cause: err,
@@ -98,7 +102,12 @@ export interface ConfluenceClient {
   /** GET a JSON document (path relative to the API root, or a next link), retrying what is transient. */
   getJson(pathOrUrl: string, signal?: AbortSignal): Promise<{ body: unknown; next: string | undefined }>;
   /** Every page of a listing, following the next links exactly. */
-  list<T>(path: string, query: Record<string, string>, signal?: AbortSignal): AsyncGenerator<Listing<T>>;
+  list<T>(
+    path: string,
+    query: Record<string, string>,
+    signal?: AbortSignal,
+    read?: ElementReader<T>,
+  ): AsyncGenerator<Listing<T>>;
   close(): Promise<void>;
 }
 
@@ -294,7 +303,12 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     }
   }
 
-  async function* list<T>(path: string, query: Record<string, string>, signal?: AbortSignal) {
+  async function* list<T>(
+    path: string,
+    query: Record<string, string>,
+    signal?: AbortSignal,
+    read: ElementReader<T> = parseElement,
+  ) {
     let next: string | undefined = `${path}?${new URLSearchParams(query).toString()}`;
     const seen = new Set<string>();
     while (next !== undefined) {
@@ -308,7 +322,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);
       }
       yield {
-        results: parseEach<T>(body.results as Uint8Array[][], next),
+        results: parseEach<T>(body.results as Uint8Array[][], next, read),
         size: body.results.length,
         more: page.next !== undefined,
       };

@@ -2,7 +2,8 @@
 // reads, in the product's words. Every space the credentials can read (global and personal, current
 // and archived), every current page in each as an id and a version (listings without bodies, cheap),
 // and the bodies of any 250 of them by id. Data Center's twin is data-center-source.ts.
-import type { RawPage, Space } from '../schemas/index.ts';
+import type { RawPageBytes, Space } from '../schemas/index.ts';
+import { createStorageBodyReader } from './body-bytes.ts';
 import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
 import type { Account } from './identity.ts';
 import { meetInTheMiddle } from './meet-in-the-middle.ts';
@@ -42,7 +43,15 @@ export function toSpace(s: V2Space, path: string): Space {
   };
 }
 
-export function toPage(p: V2Page, space: Space, pageBase: string, fetchedAt: number, path: string): RawPage {
+/** A page as the producer sends it; `body` is its storage body's UTF-8 (`p.body` is not read). */
+export function toPage(
+  p: V2Page,
+  body: Buffer,
+  space: Space,
+  pageBase: string,
+  fetchedAt: number,
+  path: string,
+): RawPageBytes {
   if (p?.id === undefined || typeof p.title !== 'string') {
     throw new ConfluenceError('not-confluence', path, `GET ${path}: a page without id or title`);
   }
@@ -55,7 +64,7 @@ export function toPage(p: V2Page, space: Space, pageBase: string, fetchedAt: num
     versionCreatedAt: p.version?.createdAt ?? null,
     parentId: p.parentId === undefined || p.parentId === null ? null : String(p.parentId),
     space,
-    body: p.body?.storage?.value ?? '',
+    body,
     url: pageBase + webui,
     fetchedAt,
     // Not in a listing: producer/enrich.ts fills these in; until then nothing is known, so nothing is public.
@@ -98,7 +107,7 @@ export interface ConfluenceSource {
    * The current pages among `ids` (at most IDS_PER_REQUEST), with storage bodies, in the space each is
    * in now. Ids not returned are no longer current or readable.
    */
-  pagesById(ids: readonly string[], signal?: AbortSignal): Promise<RawPage[]>;
+  pagesById(ids: readonly string[], signal?: AbortSignal): Promise<RawPageBytes[]>;
 }
 
 function toRef(p: V2Page, path: string): PageRef {
@@ -167,13 +176,16 @@ export function createConfluenceSource(client: ConfluenceClient, opts: SourceOpt
         'body-format': 'storage',
         limit: String(IDS_PER_REQUEST),
       };
-      const pages: RawPage[] = [];
-      for await (const listing of client.list<V2Page>(path, query, signal)) {
+      const pages: RawPageBytes[] = [];
+      const bodies = createStorageBodyReader();
+      for await (const listing of client.list(path, query, signal, bodies.read)) {
         const fetchedAt = Date.now();
-        for (const p of listing.results) {
+        for (const { page, body } of listing.results) {
+          const p = page as V2Page;
           if (p?.spaceId === undefined)
             throw new ConfluenceError('not-confluence', path, `GET ${path}: a page without spaceId`);
-          pages.push(toPage(p, await spaceById(String(p.spaceId), signal), pageBase, fetchedAt, path));
+          const space = await spaceById(String(p.spaceId), signal);
+          pages.push(toPage(p, body, space, pageBase, fetchedAt, path));
         }
       }
       return pages;

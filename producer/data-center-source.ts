@@ -96,7 +96,8 @@ export function createDataCenterSource(client: ConfluenceClient, opts: SourceOpt
             if (p.status !== undefined && p.status !== 'current') return undefined;
             if (!p.space)
               throw new ConfluenceError('not-confluence', path, `GET ${path}: a page without space`);
-            return toPage(asV2(p), toSpace(p.space, path), pageBase, Date.now(), path);
+            const body = Buffer.from(p.body?.storage?.value ?? '');
+            return toPage(asV2(p), body, toSpace(p.space, path), pageBase, Date.now(), path);
           } catch (err) {
             if (err instanceof ConfluenceError && err.kind === 'not-found') return undefined; // gone
             throw err;

@@ -2,7 +2,7 @@
 // the display names of the people it names, the visibility the source's policy gives it, and its
 // fingerprint. Everything but the names is known before the body: a refresh compares the fingerprint
 // to decide whether to fetch the body at all.
-import { decideVisibility, type RawPage, type Space } from '../schemas/index.ts';
+import { decideVisibility, type RawPage, type RawPageBytes, type Space } from '../schemas/index.ts';
 import { fingerprintOf, type FingerprintContext } from './fingerprint.ts';
 import type { PageFactsOf, PagePlace, SiteFacts } from './restrictions.ts';
 import { accountsOf, type UserDirectory } from './users.ts';
@@ -40,7 +40,7 @@ export interface Enricher {
   /** Where listed pages sit, as they are listed: their ancestors come from the listing. */
   place(pages: readonly PagePlace[]): void;
   /** Pages as they are sent: facts, people's names, decision and fingerprint. */
-  pages(pages: RawPage[], signal?: AbortSignal): Promise<RawPage[]>;
+  pages(pages: RawPageBytes[], signal?: AbortSignal): Promise<RawPageBytes[]>;
   /** The fingerprint each listed page's document would get, read in bulk before any body. */
   fingerprints(pages: ListedPage[], signal?: AbortSignal): Promise<string[]>;
 }

@@ -16,7 +16,8 @@ import type {
   PageRemoval,
   PartitionSpan,
   RawPage,
-  RawPageEvent,
+  RawPageBytes,
+  RawPageEventToWrite,
   RefreshBase,
   Run,
   RunMarker,
@@ -62,7 +63,7 @@ export interface RunWriter {
    * pages are encoded. `sent` resolves once every page is handed to Kafka, `acknowledged` once
    * Kafka acknowledged them all (and rejects if a send failed).
    */
-  pages(batch: Iterable<RawPage>): Sending;
+  pages(batch: Iterable<RawPage | RawPageBytes>): Sending;
   /** A refresh: `count` more pages of the base version are kept as they are (counted in END's pagesTotal). */
   keep(count: number): void;
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
@@ -95,7 +96,7 @@ interface Item {
   /** A page of the run (counted), or a removal (counted as removed; a tombstone in the latest topic). */
   removal: boolean;
   internal: boolean;
-  event: RawPageEvent | HtmlPageEvent;
+  event: RawPageEventToWrite | HtmlPageEvent;
 }
 
 interface Message {
@@ -122,10 +123,10 @@ export function createRunWriter(opts: {
   const topic = codecs[target].topic;
   /** Only a pull has news for the latest-pages topic. */
   const keepsLatest = target === 'rawPages' && replayOf === null;
-  const encode = (event: RawPageEvent | HtmlPageEvent) =>
+  const encode = (event: RawPageEventToWrite | HtmlPageEvent) =>
     target === 'htmlPages'
       ? codecs.htmlPages.encode({ failure: null, ...event } as HtmlPageEvent)
-      : codecs.rawPages.encode(event as RawPageEvent);
+      : codecs.rawPages.encode(event as RawPageEventToWrite);
   const compression = compressionType(opts.compression);
   const written = new Set<string>();
   const inPartition = new Array<number>(partitions).fill(0);

@@ -2,17 +2,33 @@
 // id, so the ids a listing's pages mention are looked up together (REST v1 bulk user lookup), and kept
 // for the rest of the run and the next ones. An account Confluence does not return stays unresolved.
 import type { Logger } from '../lib/log.ts';
-import type { RawPage, UserRef } from '../schemas/index.ts';
+import type { RawPageBytes, UserRef } from '../schemas/index.ts';
 import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
 
 /** Ids per request: the URL stays far below the length proxies refuse (each id is ~60 characters). */
 export const USERS_PER_REQUEST = 50;
-const MENTION = /ri:account-id\s*=\s*"([^"]+)"/g;
+const MENTION = Buffer.from('ri:account-id');
+const QUOTE = 0x22;
+/** XML's whitespace, the only kind storage format puts around an attribute's `=`. */
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 
-/** The account ids a page mentions, and its author's. */
-export function accountsOf(page: Pick<RawPage, 'body' | 'authorId'>): string[] {
+/**
+ * The account ids a page mentions (`ri:account-id="…"` in its storage body, read as bytes: the body is
+ * never decoded in the producer), and its author's.
+ */
+export function accountsOf(page: Pick<RawPageBytes, 'body' | 'authorId'>): string[] {
   const ids = new Set<string>();
-  for (const m of page.body.matchAll(MENTION)) ids.add(m[1]!);
+  const { body } = page;
+  for (let at = body.indexOf(MENTION); at >= 0; at = body.indexOf(MENTION, at)) {
+    at += MENTION.length;
+    while (isSpace(body[at])) at++;
+    if (body[at] !== 0x3d) continue; // '='
+    at++;
+    while (isSpace(body[at])) at++;
+    if (body[at] !== QUOTE) continue;
+    const end = body.indexOf(QUOTE, at + 1);
+    if (end > at + 1) ids.add(body.toString('utf8', at + 1, end));
+  }
   if (page.authorId) ids.add(page.authorId);
   return [...ids];
 }

@@ -69,6 +69,12 @@ export interface RawPage {
   fingerprint: string | null;
 }
 
+/**
+ * A raw page as the producer holds it until it is sent: the body as its UTF-8 bytes, never decoded
+ * (producer/body-bytes.ts). Avro writes a string and bytes alike, so its record is a RawPage's.
+ */
+export type RawPageBytes = Omit<RawPage, 'body'> & { body: Buffer };
+
 export interface PageRef {
   id: string;
   title: string;
@@ -134,6 +140,10 @@ export type RawPageEvent = EventOf &
     | { page: null; marker: RunMarker; removal: null }
     | { page: null; marker: null; removal: PageRemoval }
   );
+
+/** A raw page event as the producer writes it: the page's body may be its UTF-8 bytes (RawPageBytes). */
+export type RawPageEventToWrite =
+  RawPageEvent | (EventOf & { page: RawPageBytes; marker: null; removal: null });
 
 /** The HTML pages topic: exactly one of page / failure / marker is set. */
 export type HtmlPageEvent = EventOf &

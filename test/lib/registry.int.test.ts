@@ -1,5 +1,6 @@
 // The codecs' own wire-format encoder (lib/registry.ts): the bytes the registry client would write, any
-// size, nothing shared between results, and a value that is not the topic's named by its field.
+// size, a body held as bytes written as the same record, nothing shared between results, and a value
+// that is not the topic's named by its field.
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { createCodecs } from '../../lib/registry.ts';
@@ -39,6 +40,21 @@ describe('codec encoding', () => {
       const bytes = await codecs.rawPages.encode(value);
       expect(bytes.equals(await client.encode(codecs.rawPages.schemaId, value))).toBe(true);
       expect(await codecs.rawPages.decode(bytes)).toEqual(value);
+    }
+  });
+
+  it('writes a page whose body is its UTF-8 bytes as the same record (the producer never decodes bodies)', async () => {
+    const codecs = await createCodecs(cfg);
+    for (const body of ['', '<p>héllo \u{1F600}</p>', `<p>${'ß long text '.repeat(60_000)}</p>`]) {
+      const value = event('1', body);
+      const bytes = {
+        ...value,
+        page: { ...value.page!, body: Buffer.from(body) },
+        marker: null,
+        removal: null,
+      };
+      for (const codec of [codecs.rawPages, codecs.latestPages])
+        expect((await codec.encode(bytes)).equals(await codec.encode(value))).toBe(true);
     }
   });
 

@@ -1,0 +1,169 @@
+// A fetched page's storage body taken out of its JSON as UTF-8 bytes, never decoded into a JS string: the
+// body is ~95% of a by-id answer, and as a string it was decoded from UTF-8, parsed, kept in V8's heap
+// (promoted to the old generation while its batch waited) and encoded back to UTF-8 for Avro, which
+// writes a string and bytes alike. The rest of the element (a few hundred bytes of metadata) is parsed
+// as JSON with the body's value emptied. Pure: bytes in, bytes out.
+import { isUtf8 } from 'node:buffer';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const BRACE_OPEN = 0x7b;
+const BRACE_CLOSE = 0x7d;
+const BRACKET_OPEN = 0x5b;
+const BRACKET_CLOSE = 0x5d;
+
+/** The key path of the storage body in a v2 page: `body.storage.value`. */
+const PATH = ['body', 'storage', 'value'].map((k) => Buffer.from(k));
+
+/** Index of the quote closing the string whose content starts at `from` (-1: not closed). */
+function stringEnd(b: Buffer, from: number): number {
+  for (let i = from; ;) {
+    const q = b.indexOf(QUOTE, i);
+    if (q < 0) return -1;
+    let backslashes = 0;
+    while (q - backslashes - 1 >= from && b[q - backslashes - 1] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return q;
+    i = q + 1;
+  }
+}
+
+/** Where the content of `body.storage.value` is (between its quotes), or undefined when absent. */
+function findStorageValue(b: Buffer): { start: number; end: number } | undefined {
+  // The key last read at each depth (objects) and whether the next string there is a key.
+  const keyAt: (number | undefined)[] = [];
+  const inObject: boolean[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === QUOTE) {
+      const end = stringEnd(b, i + 1);
+      if (end < 0) return undefined;
+      if (expectKey) {
+        // A key matters only on the path: remember which step of it (or none) it is.
+        const step = depth - 1;
+        keyAt[depth] = step < PATH.length && b.subarray(i + 1, end).equals(PATH[step]!) ? step : undefined;
+      } else if (depth === PATH.length && PATH.every((_, step) => keyAt[step + 1] === step)) {
+        return { start: i + 1, end };
+      }
+      i = end;
+      continue;
+    }
+    switch (c) {
+      case BRACE_OPEN:
+      case BRACKET_OPEN:
+        depth++;
+        inObject[depth] = c === BRACE_OPEN;
+        keyAt[depth] = undefined;
+        expectKey = c === BRACE_OPEN;
+        break;
+      case BRACE_CLOSE:
+      case BRACKET_CLOSE:
+        depth--;
+        expectKey = false;
+        break;
+      case COLON:
+        expectKey = false;
+        break;
+      case COMMA:
+        expectKey = inObject[depth] === true;
+        break;
+    }
+  }
+  return undefined;
+}
+
+const ESCAPED: Record<number, number> = {
+  0x22: 0x22, // \"
+  0x5c: 0x5c, // \\
+  0x2f: 0x2f, // \/
+  0x62: 0x08, // \b
+  0x66: 0x0c, // \f
+  0x6e: 0x0a, // \n
+  0x72: 0x0d, // \r
+  0x74: 0x09, // \t
+};
+
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+/** The code unit of the four hex digits at `at` (a `\\u` escape's). */
+function hex4(b: Buffer, at: number): number {
+  const digits = b.toString('latin1', at, at + 4);
+  if (!HEX4.test(digits)) throw new SyntaxError('a bad \\u escape in a JSON string');
+  return Number.parseInt(digits, 16);
+}
+
+/**
+ * The UTF-8 bytes of the JSON string content `src[start, end)` written into `out` from 0; returns their
+ * length. What JSON.parse then UTF-8 encoding would give: a lone surrogate becomes U+FFFD.
+ */
+function unescapeInto(src: Buffer, start: number, end: number, out: Buffer): number {
+  let at = 0;
+  let from = start;
+  for (let bs = src.indexOf(BACKSLASH, from); bs >= 0 && bs < end; bs = src.indexOf(BACKSLASH, from)) {
+    at += src.copy(out, at, from, bs);
+    const e = src[bs + 1]!;
+    if (e !== 0x75) {
+      const c = ESCAPED[e];
+      if (c === undefined) throw new SyntaxError('a bad escape in a JSON string');
+      out[at++] = c;
+      from = bs + 2;
+      continue;
+    }
+    let code = hex4(src, bs + 2);
+    from = bs + 6;
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const low =
+        src[from] === BACKSLASH && src[from + 1] === 0x75 && from + 6 <= end ? hex4(src, from + 2) : -1;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+        from += 6;
+      } else code = 0xfffd;
+    } else if (code >= 0xdc00 && code <= 0xdfff) code = 0xfffd;
+    at += out.write(String.fromCodePoint(code), at, 'utf8');
+  }
+  return at + src.copy(out, at, from, end);
+}
+
+/** Bodies are carved out of slabs of this size: one allocation per ~40 pages, not one per page. */
+const SLAB_BYTES = 1024 * 1024;
+
+export interface StorageBodyReader {
+  /**
+   * A page element's JSON (its bytes' parts) as the page without its storage body (`body.storage.value`
+   * emptied) and the body's UTF-8 bytes (empty when the page has none). Throws SyntaxError for bad JSON.
+   */
+  read(parts: Uint8Array[]): { page: unknown; body: Buffer };
+}
+
+/**
+ * A reader whose bodies share slabs (a slab lives as long as any body carved from it: a batch's pages
+ * are encoded together, so they go together).
+ */
+export function createStorageBodyReader(): StorageBodyReader {
+  let slab = Buffer.alloc(0);
+  let used = 0;
+  const decoder = new TextDecoder('utf-8', { fatal: false });
+  return {
+    read(parts) {
+      const bytes =
+        parts.length === 1
+          ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength)
+          : Buffer.concat(parts);
+      const at = findStorageValue(bytes);
+      if (!at) return { page: JSON.parse(decoder.decode(bytes)), body: Buffer.alloc(0) };
+      const size = at.end - at.start; // the UTF-8 is never longer than its escaped form
+      if (size > slab.length - used) {
+        slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, size));
+        used = 0;
+      }
+      const body = slab.subarray(used, used + unescapeInto(bytes, at.start, at.end, slab.subarray(used)));
+      used += body.length;
+      const rest = decoder.decode(bytes.subarray(0, at.start)) + decoder.decode(bytes.subarray(at.end));
+      const page = JSON.parse(rest) as unknown;
+      // Bytes that are not UTF-8 (a broken server) go the way JSON.parse would take them: U+FFFD each.
+      return { page, body: isUtf8(body) ? body : Buffer.from(decoder.decode(body)) };
+    },
+  };
+}

@@ -5,14 +5,16 @@
 // as JSON with the body's value emptied. Pure: bytes in, bytes out.
 import { isUtf8 } from 'node:buffer';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
-const BRACE_OPEN = 0x7b;
-const BRACE_CLOSE = 0x7d;
-const BRACKET_OPEN = 0x5b;
-const BRACKET_CLOSE = 0x5d;
+import {
+  BACKSLASH,
+  BRACE_CLOSE,
+  BRACE_OPEN,
+  BRACKET_CLOSE,
+  BRACKET_OPEN,
+  COLON,
+  COMMA,
+  QUOTE,
+} from './listing-split.ts';
 
 /** The key path of the storage body in a v2 page: `body.storage.value`. */
 const PATH = ['body', 'storage', 'value'].map((k) => Buffer.from(k));

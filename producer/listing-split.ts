@@ -6,14 +6,15 @@
 // page is parsed only when it is encoded, and its strings die young.
 // Pure: bytes in, byte ranges out.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const BRACE_OPEN = 0x7b;
-const BRACE_CLOSE = 0x7d;
-const BRACKET_OPEN = 0x5b;
-const BRACKET_CLOSE = 0x5d;
+/** The bytes of JSON's structure (producer/body-bytes.ts reads them too). */
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
+export const COMMA = 0x2c;
+export const COLON = 0x3a;
+export const BRACE_OPEN = 0x7b;
+export const BRACE_CLOSE = 0x7d;
+export const BRACKET_OPEN = 0x5b;
+export const BRACKET_CLOSE = 0x5d;
 
 export interface ListingSplitter {
   /** Feeds the next chunk of the body; returns the `results` elements it completed, each as its bytes' parts. */

@@ -56,8 +56,9 @@ export function createEnricher(opts: {
     place: (pages) => facts.place(pages),
     async pages(pages, signal) {
       await facts.load(pages, signal);
-      await users.resolve(pages.flatMap(accountsOf), signal);
-      return pages.map((p) => ({ ...p, ...pageFacts(p, facts, ctx), users: users.refs(accountsOf(p)) }));
+      const accounts = pages.map(accountsOf); // each body scanned once
+      await users.resolve(accounts.flat(), signal);
+      return pages.map((p, i) => ({ ...p, ...pageFacts(p, facts, ctx), users: users.refs(accounts[i]!) }));
     },
     async fingerprints(pages, signal) {
       await facts.load(pages, signal);

@@ -39,6 +39,11 @@ export function pageFacts(
 export interface Enricher {
   /** Where listed pages sit, as they are listed: their ancestors come from the listing. */
   place(pages: readonly PagePlace[]): void;
+  /** Asks for listed pages' own facts (not yet their ancestors'): see SiteFacts.read. */
+  read(pages: readonly PagePlace[], signal?: AbortSignal): Promise<void>;
+  /** A space, or the whole listing, is over: what fingerprints still wait for is asked for. */
+  spaceListed(spaceId: string): void;
+  listingDone(): void;
   /** Pages as they are sent: facts, people's names, decision and fingerprint. */
   pages(pages: RawPageBytes[], signal?: AbortSignal): Promise<RawPageBytes[]>;
   /** The fingerprint each listed page's document would get, read in bulk before any body. */
@@ -54,6 +59,9 @@ export function createEnricher(opts: {
   const { facts, users, ctx } = opts;
   return {
     place: (pages) => facts.place(pages),
+    read: (pages, signal) => facts.read(pages, signal),
+    spaceListed: (spaceId) => facts.spaceListed(spaceId),
+    listingDone: () => facts.listingDone(),
     async pages(pages, signal) {
       await facts.load(pages, signal);
       const accounts = pages.map(accountsOf); // each body scanned once

@@ -60,10 +60,7 @@ export type Listed = Map<string, number>;
 /** Spaces listed at once: each holds up to two requests (both ends), so a quarter of the connections. */
 const spacesListedAtOnce = (concurrency: number) => Math.max(1, Math.ceil(concurrency / 4));
 
-/**
- * A bounded queue of id batches between the listing and the body workers: `push` waits while it is
- * full, so listing runs ahead of fetching by at most `capacity` batches.
- */
+/** A bounded queue of id batches between two stages: `push` waits while it is full. */
 function createBatchQueue<T>(capacity: number) {
   const batches: T[][] = [];
   let closed = false;
@@ -166,31 +163,51 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
         'space disappeared during the run; its pages are gone',
       );
     }
+    opts.enrich.spaceListed(space.id);
     spacesDone++;
     tick();
   }).then(() => toFacts.flush());
-  listing.catch(() => {}).finally(() => factsQueue.close());
+  listing
+    .catch(() => {})
+    .finally(() => {
+      factsQueue.close();
+      opts.enrich.listingDone();
+    });
 
   // Facts first, for every listed page: they decide its visibility and, in a refresh, whether its
-  // body is fetched at all (a restriction added in Confluence bumps no version).
+  // body is fetched at all (a restriction added in Confluence bumps no version). A worker waits for
+  // its batch's own search only; the decision also waits for the facts of ancestors that other
+  // batches, maybe not yet listed, ask for — so it runs on its own, or the workers could all end up
+  // waiting for batches queued behind them.
+  const deciding = new Set<Promise<void>>();
+  const decide = async (refs: ListedPage[]) => {
+    const fingerprints = await opts.enrich.fingerprints(refs, signal);
+    let unchanged = 0;
+    for (const [i, ref] of refs.entries()) {
+      if (opts.incremental && live?.get(ref.id)?.fingerprint === fingerprints[i]) unchanged++;
+      else await toBodies.add(ref.id);
+    }
+    writer.keep(unchanged);
+  };
+  const fail = (err: unknown) => {
+    failed.abort(err);
+    closeAll();
+  };
   const sorting = Array.from({ length: opts.concurrency }, async () => {
     try {
       for (let refs = await factsQueue.take(); refs && !signal.aborted; refs = await factsQueue.take()) {
-        const fingerprints = await opts.enrich.fingerprints(refs, signal);
-        let unchanged = 0;
-        for (const [i, ref] of refs.entries()) {
-          if (opts.incremental && live?.get(ref.id)?.fingerprint === fingerprints[i]) unchanged++;
-          else await toBodies.add(ref.id);
-        }
-        writer.keep(unchanged);
+        await opts.enrich.read(refs, signal);
+        const decision = decide(refs).catch(fail);
+        deciding.add(decision);
+        void decision.finally(() => deciding.delete(decision));
       }
     } catch (err) {
-      failed.abort(err);
-      closeAll();
+      fail(err);
     }
   });
   // Once everything listed is sorted: the rest of the bodies, then the live ids to confirm.
   const sorted = Promise.allSettled([listing, ...sorting])
+    .then(() => Promise.all(deciding))
     .then(async () => {
       if (signal.aborted) return;
       await toBodies.flush();

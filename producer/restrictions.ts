@@ -49,6 +49,8 @@ export interface PagePlace {
   /** Undefined when the listing does not say (Data Center's): the search then expands ancestors. */
   parentId?: string | null;
   title?: string;
+  /** The space it was listed in: once that space is listed, an ancestor not listed will not be. */
+  space?: { id: string };
 }
 
 interface SearchResult {
@@ -226,11 +228,21 @@ export interface SiteFacts {
   /** Where listed pages sit (parent, title), as soon as they are listed: their ancestors need no search. */
   place(pages: readonly PagePlace[]): void;
   /**
-   * Makes the facts of `pages` and of their ancestors known: one search per SEARCH_LIMIT pages not
-   * asked for yet, all at once (the client's pool bounds them), then for any ancestor still unknown.
-   * Throws restrictionsUnreadable() when refused and the policy says fail.
+   * Asks for the facts of `pages` themselves: one search per SEARCH_LIMIT pages not asked for yet, all
+   * at once (the client's pool bounds them). Throws restrictionsUnreadable() when refused and the
+   * policy says fail.
+   */
+  read(pages: readonly PagePlace[], signal?: AbortSignal): Promise<void>;
+  /**
+   * read(), then makes the facts of their ancestors known: an ancestor the listing has still to give
+   * is waited for until its own batch asks for it, or the pages' spaces are listed (spaceListed), or
+   * listingDone(); the rest is asked for at once.
    */
   load(pages: readonly PagePlace[], signal?: AbortSignal): Promise<void>;
+  /** A space is listed to the end: its pages' loads stop waiting for ancestors to be listed. */
+  spaceListed(spaceId: string): void;
+  /** Nothing more will be listed (or the listing failed): loads stop waiting and ask for what they miss. */
+  listingDone(): void;
   /** After load: a page's facts; unknown (never public) when the search did not return it. */
   of(pageId: string): PageFactsOf;
 }
@@ -286,6 +298,9 @@ export function createRestrictionReader(
     /** Ids searched for (returned or not), each by the search that asked; settled once it answered. */
     const asked = new Map<string, Promise<void>>();
     const settled = new Set<string>();
+    /** Loads waiting for an id that is not asked for yet (it may still be listed), by id. */
+    const askWaiters = new Map<string, (() => void)[]>();
+    let listingDone = false;
     let unreadable = false;
     const search = (ids: string[], expand: string, signal?: AbortSignal) => {
       const done = (async () => {
@@ -297,7 +312,11 @@ export function createRestrictionReader(
           unreadable = refused(err);
         }
       })();
-      for (const id of ids) asked.set(id, done);
+      for (const id of ids) {
+        asked.set(id, done);
+        askWaiters.get(id)?.forEach((w) => w());
+        askWaiters.delete(id);
+      }
       done.then(
         () => ids.forEach((id) => settled.add(id)),
         () => ids.forEach((id) => asked.delete(id)), // a failed search is asked again
@@ -313,25 +332,66 @@ export function createRestrictionReader(
         for (let i = 0; i < group.length; i += SEARCH_LIMIT)
           search(group.slice(i, i + SEARCH_LIMIT), expand, signal);
     };
+    /** Resolves once `id` is asked for, or once nothing more will be listed. */
+    const askedOrListed = (id: string): Promise<void> | undefined => {
+      if (asked.has(id)) return asked.get(id);
+      if (listingDone) return undefined;
+      return new Promise<void>((resolve) => {
+        const waiters = askWaiters.get(id);
+        if (waiters) waiters.push(resolve);
+        else askWaiters.set(id, [resolve]);
+      });
+    };
+    /** Spaces listed to the end, and loads waiting for the next one. */
+    const listedSpaces = new Set<string>();
+    let spaceWaiters: (() => void)[] = [];
+    const nextSpaceListed = () => new Promise<void>((resolve) => spaceWaiters.push(resolve));
+    const wakeSpaceWaiters = () => {
+      const waiters = spaceWaiters;
+      spaceWaiters = [];
+      waiters.forEach((w) => w());
+    };
+    // A page's ancestors are in its space: once every page's space is listed, what is missing is not
+    // going to be listed.
+    const allListed = (pages: readonly PagePlace[]) =>
+      listingDone || pages.every((p) => p.space !== undefined && listedSpaces.has(p.space.id));
+    const read = async (pages: readonly PagePlace[], signal?: AbortSignal) => {
+      pages.forEach((p) => collector.place(p));
+      const ids = pages.map((p) => p.id);
+      ask(ids, signal);
+      await Promise.all(ids.map((id) => asked.get(id)));
+    };
     return {
       place: (pages) => pages.forEach((p) => collector.place(p)),
+      read,
       async load(pages, signal) {
-        pages.forEach((p) => collector.place(p));
+        await read(pages, signal);
         const ids = pages.map((p) => p.id);
-        ask(ids, signal);
-        await Promise.all(ids.map((id) => asked.get(id)));
         // Then whatever their visibility still needs (an ancestor's facts, a place no listing gave),
-        // until nothing is missing that a search could still tell: each round asks what it finds or
-        // waits for the searches other batches have in flight. Ancestors not returned restrict.
+        // until nothing is missing that a search could still tell. An ancestor still to be listed is
+        // waited for (its own batch asks for it, so no search asks twice); once the listing is done,
+        // what is still missing is asked for here. Ancestors no search returns restrict.
         for (;;) {
           const { facts, places } = collector.missing(ids);
           const open = [...facts, ...places].filter((id) => !settled.has(id));
           if (open.length === 0 || unreadable) return;
-          ask(open, signal);
-          const pending = open.map((id) => asked.get(id)).filter((p) => p !== undefined);
-          if (pending.length === 0) return; // nothing a search could tell (not an id)
-          await Promise.all(pending);
+          const listed = allListed(pages);
+          if (listed) ask(open, signal);
+          const waits = open.map(askedOrListed).filter((p) => p !== undefined);
+          if (waits.length === 0) return; // nothing a search could tell (not an id)
+          await (listed ? Promise.all(waits) : Promise.race([Promise.all(waits), nextSpaceListed()]));
+          signal?.throwIfAborted();
         }
+      },
+      spaceListed(spaceId) {
+        listedSpaces.add(spaceId);
+        wakeSpaceWaiters();
+      },
+      listingDone() {
+        listingDone = true;
+        for (const waiters of askWaiters.values()) waiters.forEach((w) => w());
+        askWaiters.clear();
+        wakeSpaceWaiters();
       },
       of: (pageId) => (unreadable ? unknownFacts : collector.of(pageId)),
     };

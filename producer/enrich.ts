@@ -4,7 +4,8 @@
 // to decide whether to fetch the body at all.
 import { decideVisibility, type RawPage, type RawPageBytes, type Space } from '../schemas/index.ts';
 import { fingerprintOf, type FingerprintContext } from './fingerprint.ts';
-import type { PageFactsOf, PagePlace, SiteFacts } from './restrictions.ts';
+import type { PageFactsOf, PagePlace } from './page-facts.ts';
+import type { SiteFacts } from './restrictions.ts';
 import { accountsOf, type UserDirectory } from './users.ts';
 
 /** A page as listed: enough for its facts, its decision and its fingerprint. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fingerprintOf, type FingerprintFacts } from '../../producer/fingerprint.ts';
 import { pageFacts } from '../../producer/enrich.ts';
 import { DEFAULT_POLICY } from '../../schemas/index.ts';
-import type { PageFactsOf } from '../../producer/restrictions.ts';
+import type { PageFactsOf } from '../../producer/page-facts.ts';
 
 const page: FingerprintFacts = {
   version: 3,

@@ -170,8 +170,13 @@ describe('producer run', () => {
   it('a listing that keeps failing mid-run ends as FAILED with ABORT on every partition and no END', async () => {
     const sim = await startSim({ seed: 12, spaces: 5, pages: 600 });
     cleanups.push(() => sim.close());
-    const { cfg } = await setup('prod-fail', sim, { PRODUCER_CONCURRENCY: '1', PRODUCER_MAX_RETRIES: '2' });
-    // The last space listed fails for good: the others' pages are already in Kafka by then.
+    const { cfg: fast } = await setup('prod-fail', sim, {
+      PRODUCER_CONCURRENCY: '1',
+      PRODUCER_MAX_RETRIES: '2',
+    });
+    // The last space listed fails for good, after seconds of retries: the listing runs ahead of the
+    // bodies, so that leaves the time for the other spaces' pages to be in Kafka by then.
+    const cfg = { ...fast, retry: { ...fast.retry, baseDelayMs: 1000, maxDelayMs: 2000 } };
     const spaces = sim.admin.info().spaces.sort((a, b) => Number(a.id) - Number(b.id));
     sim.admin.addFault({ kind: '500', space: spaces.at(-1)!.id });
     const { log } = captureLogger();

@@ -298,7 +298,7 @@ export async function pullProcess(env: NodeJS.ProcessEnv): Promise<PullResult> {
   producer.child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const [code] = (await once(producer.child, 'exit')) as [number];
   const seconds = (performance.now() - started) / 1000;
-  const m = /SUCCEEDED in ([\d.]+) s: (\d+) pages .*?, (\d+) requests/.exec(out);
+  const m = /SUCCEEDED in ([\d.]+) s: (\d+) pages .*? in (\d+) requests/.exec(out);
   if (code !== 0 || !m) throw new Error(`the producer failed (${code}): ${out}${producer.tail()}`);
   return { seconds, runSeconds: Number(m[1]), pages: Number(m[2]), requests: Number(m[3]) };
 }

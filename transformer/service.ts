@@ -54,9 +54,9 @@ const SEND_BYTES = 1 * MiB;
 // and a page's HTML and text weigh several times its storage, so keep each chunk short.
 const CHUNK = { records: 100, bytes: 1 * MiB };
 // Compressed bytes per fetch (a record larger than this still arrives, alone). kafkajs decompresses a
-// whole fetch before the first chunk starts, and pages compress 4–20× (zstd), so 1 MiB on the wire
-// is up to ~20 MiB held decoded (bench/README.md#end-to-end-memory).
-const FETCH = { maxBytes: 1 * MiB, maxBytesPerPartition: 512 * 1024 };
+// whole fetch before the first chunk starts, and pages compress 4–20× (zstd), so 512 KiB on the wire
+// is up to ~10 MiB held decoded; 1 MiB peaked ~20 MB higher (bench/README.md#end-to-end-memory).
+const FETCH = { maxBytes: 512 * 1024, maxBytesPerPartition: 256 * 1024 };
 
 interface Outgoing {
   key: Buffer | string | null;

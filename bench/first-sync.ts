@@ -4,7 +4,7 @@
 // Prints the time from the pull's start to the flip, and where it went: when each stage finished and its
 // rate, the lag between stages, each process's CPU seconds and peak RSS, and the load average.
 //   npm run bench:first-sync -- [--sizes 20000,100000] [--spaces 8] [--seed 7] [--cost realistic]
-//                               [--transformers 1] [--indexers 1]
+//                               [--transformers 1] [--indexers 1] [--cpu-prof <dir>]
 // Stage settings come from the environment (TOPIC_PARTITIONS, INDEX_BULK_*, ...), as for the services.
 import { parseArgs } from 'node:util';
 import type { Admin } from '../lib/kafka.ts';
@@ -18,7 +18,7 @@ import {
   peakMb,
   pipelineEnv,
   startPipeline,
-  stackPids,
+  serverPids,
   startSimProcess,
 } from './pipeline.ts';
 
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     cost: { type: 'string', default: 'realistic' },
     transformers: { type: 'string', default: '1' },
     indexers: { type: 'string', default: '1' },
+    // Writes a CPU profile of each stage process into this folder when it stops.
+    'cpu-prof': { type: 'string' },
   },
 });
 const log = createLogger('bench', { bench: 'first-sync' });
@@ -49,12 +51,13 @@ async function measure(pages: number) {
   const sim = await startSimProcess({ pages, spaces: values.spaces, seed: values.seed, cost: values.cost });
   const env = pipelineEnv(benchId('first-sync'), sim);
   try {
-    const p = await startPipeline(env, {
-      transformer: Number(values.transformers),
-      indexer: Number(values.indexers),
-    });
+    const p = await startPipeline(
+      env,
+      { transformer: Number(values.transformers), indexer: Number(values.indexers) },
+      values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : [],
+    );
     try {
-      const stack = stackPids();
+      const stack = await serverPids(p.es);
       const stackCpu = () => ({
         elasticsearch: stack.elasticsearch ? cpuSeconds(stack.elasticsearch) : NaN,
         kafka: stack.kafka ? cpuSeconds(stack.kafka) : NaN,

@@ -11,7 +11,7 @@ import { isDecided, isFlipped } from '../indexer/completion.ts';
 import { createRunStore } from '../indexer/run-state.ts';
 import { startIndexer } from '../indexer/service.ts';
 import { measureCopies } from './index-copy.ts';
-import { cpuSeconds, stackPids } from './pipeline.ts';
+import { cpuSeconds, serverPids } from './pipeline.ts';
 import { cleanUp, openHtmlTopic, page } from '../test/indexer/fixtures.ts';
 
 const PAGES = Number(process.env.PAGES ?? 20_000);
@@ -52,7 +52,7 @@ const es = createElasticsearch(cfg.services);
 const store = createRunStore(es, cfg.services.indexPrefix);
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-const { elasticsearch: esPid } = stackPids();
+const { elasticsearch: esPid } = await serverPids(es);
 const esCpuBefore = esPid ? cpuSeconds(esPid) : NaN;
 const cpuBefore = process.cpuUsage();
 const started = Date.now();

@@ -3,7 +3,7 @@
 // indices per pipeline, the wait for a run to go live, and what /proc says about each process.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
@@ -239,6 +239,8 @@ export interface Pipeline {
 export async function startPipeline(
   env: NodeJS.ProcessEnv,
   instances = { transformer: 1, indexer: 1 },
+  /** More node flags for every stage (e.g. `--cpu-prof`). */
+  nodeFlags: string[] = [],
 ): Promise<Pipeline> {
   const services = servicesConfig(env);
   const groups = {
@@ -246,7 +248,7 @@ export async function startPipeline(
     indexer: `${services.indexPrefix}-indexer`,
   };
   const stages = (['transformer', 'indexer'] as const).flatMap((name) =>
-    Array.from({ length: instances[name] }, () => startStage(name, env)),
+    Array.from({ length: instances[name] }, () => startStage(name, env, nodeFlags)),
   );
   const es = createElasticsearch(services);
   const admin = createKafka(services, 'bench', createLogger('bench')).admin();
@@ -339,21 +341,24 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * The local stack's server processes (Elasticsearch, Kafka), found by their main class: their CPU is part
- * of what a run costs. The stack is shared, so their CPU seconds include anyone else's work meanwhile.
+ * The process ids of the Elasticsearch node the benchmark talks to (it says so itself) and of a local
+ * Kafka broker (found by its main class): their CPU is part of what a run costs. On the shared stack
+ * their CPU seconds include anyone else's work meanwhile; point ELASTICSEARCH_URL at a node of your own
+ * for exact figures.
  */
-export function stackPids(): { elasticsearch?: number; kafka?: number } {
+export async function serverPids(es: Client): Promise<{ elasticsearch?: number; kafka?: number }> {
+  const nodes = (await es.nodes.info({ node_id: '_local', metric: 'process' })).nodes;
   const found: { elasticsearch?: number; kafka?: number } = {};
+  const esPid = Object.values(nodes)[0]?.process?.id;
+  if (esPid !== undefined && existsSync(`/proc/${esPid}`)) found.elasticsearch = esPid;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    let cmd: string;
     try {
-      cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('\0kafka.Kafka\0'))
+        found.kafka = Number(entry);
     } catch {
-      continue; // exited meanwhile
+      // exited meanwhile
     }
-    if (cmd.includes('/org.elasticsearch.bootstrap.Elasticsearch\0')) found.elasticsearch = Number(entry);
-    else if (cmd.includes('\0kafka.Kafka\0')) found.kafka = Number(entry);
   }
   return found;
 }

@@ -3,7 +3,7 @@
 // id, 200 ids per search and many searches at once (`id in (…)`, so one big space is read as fast as
 // many small ones); a preview asks per space. Ancestors come from where the listing put each page
 // (v2's `parentId` and titles), so a run's searches expand them only for a page whose place the listing
-// did not give (Data Center's listing, an archived or unlisted ancestor): that expansion was a quarter of
+// did not give (Data Center's listing, an archived or unlisted ancestor): that expansion was a seventh of
 // a refresh's Confluence bytes. A page the search does not return is "not known", and so never public.
 import { UserError, ExitCode } from '../lib/errors.ts';
 import type { Space } from '../schemas/index.ts';

@@ -4,7 +4,7 @@
 // same records forever, so a supervisor (or the CLI) sees it.
 import type { Registry } from 'prom-client';
 import { batchLoop, type ChunkContext, type ChunkLimits, type Entry } from './consumer-batch.ts';
-import { kafkaReadiness, type Kafka } from './kafka.ts';
+import { groupMembershipLost, kafkaReadiness, type Kafka } from './kafka.ts';
 import type { Logger } from './log.ts';
 
 export type { ChunkContext, Entry };
@@ -92,6 +92,15 @@ export async function startConsumer<T>(spec: ConsumerSpec<T>): Promise<RunningCo
         await spec.handle(entries, ctx);
       } catch (err) {
         if (!running) return;
+        const lost = groupMembershipLost(err);
+        if (lost) {
+          // Handed to kafkajs, which rejoins; nothing of this chunk was committed.
+          spec.log.warn(
+            { err: lost.message, partition: ctx.partition },
+            `${spec.service}: left the group mid-chunk; rejoining`,
+          );
+          throw lost;
+        }
         spec.log.error({ err, partition: ctx.partition }, `${spec.service}: crashed`);
         void close(err as Error);
       }

@@ -306,6 +306,22 @@ export function kafkaError(cfg: ServicesConfig, err: unknown): InfraError | unde
   return undefined;
 }
 
+// The group went on without this member: a rebalance, or a session that lapsed while the work of a chunk
+// (or a busy machine) kept it from heartbeating. Not a failure of the service: kafkajs's runner rejoins when
+// such an error reaches it, and the chunk in hand, not yet committed, is done again by the partition's owner.
+const MEMBERSHIP_LOST = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'ILLEGAL_GENERATION',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'UNKNOWN_MEMBER_ID',
+]);
+
+/** The kafkajs error, itself or wrapped in `err`, saying this consumer lost its group membership. */
+export function groupMembershipLost(err: unknown): Error | undefined {
+  for (const e of chain(err)) if (e instanceof KafkaJSProtocolError && MEMBERSHIP_LOST.has(e.type)) return e;
+  return undefined;
+}
+
 /** How page batches are compressed on the wire and on disk (bench/README.md#compression measures them). */
 export const COMPRESSIONS = ['zstd', 'gzip', 'none'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];

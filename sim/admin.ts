@@ -6,7 +6,8 @@ import type { AuthSettings } from './auth.ts';
 import { FAULT_KINDS, type FaultKind, type FaultRates, type FaultRule, type Faults } from './faults.ts';
 import type { CostModel } from './cost.ts';
 import { SPACE_TYPES, type Page, type Space } from './model.ts';
-import { ConflictError, NotFoundError, type SimState, type User } from './state.ts';
+import { ConflictError, NotFoundError, type SimState } from './state.ts';
+import type { User } from './users.ts';
 import { Traffic } from './traffic.ts';
 
 export interface Settings extends CostModel, AuthSettings {
@@ -221,11 +222,11 @@ export class SimAdmin {
     email: string,
     input: Partial<Pick<User, 'token' | 'access' | 'hiddenSpaceKeys' | 'username' | 'scopes'>>,
   ): User {
-    return this.state.setUser(email, input);
+    return this.state.users.set(email, input);
   }
 
   deleteUser(email: string): void {
-    this.state.deleteUser(email);
+    this.state.users.delete(email);
   }
 
   addFault(input: FaultInput): FaultRule {

@@ -1,5 +1,5 @@
 // What route handlers take and return: plain data, so they can be tested without a socket.
-import type { User } from './state.ts';
+import type { User } from './users.ts';
 
 export interface ApiRequest {
   method: string;

@@ -8,7 +8,8 @@
 //     PAT is served as anonymous; Cloud: community.atlassian.com "API Token authentication failing",
 //     bogus credentials work on a public site).
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SimState, User } from './state.ts';
+import type { SimState } from './state.ts';
+import type { User } from './users.ts';
 
 export type Deployment = 'cloud' | 'data-center';
 export type BadCredentials = '401' | '403' | 'anonymous';
@@ -35,10 +36,10 @@ function credentialsOf(
   header: string | undefined,
 ): User | undefined {
   const basic = parseBasic(header);
-  if (deployment === 'cloud') return basic && state.authenticate(basic.email, basic.token);
+  if (deployment === 'cloud') return basic && state.users.authenticate(basic.email, basic.token);
   const bearer = /^Bearer\s+(\S+)$/i.exec(header ?? '');
-  if (bearer) return state.authenticateDataCenter({ bearer: bearer[1]! });
-  return basic && state.authenticateDataCenter({ username: basic.email, password: basic.token });
+  if (bearer) return state.users.authenticateDataCenter({ bearer: bearer[1]! });
+  return basic && state.users.authenticateDataCenter({ username: basic.email, password: basic.token });
 }
 
 export function authenticate(

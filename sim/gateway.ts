@@ -72,7 +72,7 @@ export async function startGateway(opts: {
     if (!m || !site) return sendJson(res, 404, { code: 404, message: 'Not Found' });
     const path = m[2]!;
     const creds = parseBasic(req.headers.authorization);
-    const user = creds && site.admin.state.authenticate(creds.email, creds.token);
+    const user = creds && site.admin.state.users.authenticate(creds.email, creds.token);
     // The gateway never serves anyone as anonymous.
     if (!user) return sendJson(res, 401, { code: 401, message: 'Unauthorized' });
     if (user.scopes) {

@@ -9,7 +9,8 @@ import type { BadCredentials, Deployment } from './auth.ts';
 import { Faults, parseFaultSpec, type FaultRates } from './faults.ts';
 import { generateSite } from './model.ts';
 import { createHandler, type SiteHandler } from './server.ts';
-import { SimState, type User } from './state.ts';
+import { SimState } from './state.ts';
+import type { User } from './users.ts';
 import { selfSignedCert } from './tls.ts';
 
 export { SimAdmin, type FaultInput, type PageInfo, type Settings, type SpaceInfo } from './admin.ts';
@@ -21,7 +22,8 @@ export { startGateway, type GatewayHandle } from './gateway.ts';
 export { bodySize, generateBody, isHostile } from './content.ts';
 export { FAULT_KINDS, parseFaultSpec, type FaultKind, type FaultRates, type FaultRule } from './faults.ts';
 export { generateSite, pageWebui, type Page, type Site, type Space } from './model.ts';
-export { SimState, type Access, type User } from './state.ts';
+export { SimState } from './state.ts';
+export type { Access, User } from './users.ts';
 
 export interface SimOptions {
   port?: number;

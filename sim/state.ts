@@ -1,74 +1,15 @@
-// The simulator's mutable world: generated site, users, and the queries and mutations on them.
+// The simulator's mutable world: the generated site and its users (users.ts), the queries on them (what a
+// listing may ask for: queries.ts) and the mutations of the admin API.
 // No I/O here; the HTTP layer renders what these methods return.
 import { generateAdf, generateBody, type LinkTarget } from './content.ts';
 import type { Page, PageStatus, Site, Space, SpaceStatus, SpaceType } from './model.ts';
-import { keysetPage, orderBy, type Cursor, type Ordering, type Slice, type SortKey } from './paging.ts';
-import { hash32, type Rng } from './rng.ts';
-
-/** full: sees everything; limited: not restricted pages nor hiddenSpaceKeys; none: no Confluence access (403). */
-export type Access = 'full' | 'limited' | 'none';
-
-export interface User {
-  email: string;
-  /** The API token (Cloud) or personal access token (Data Center). */
-  token: string;
-  accountId: string;
-  access: Access;
-  hiddenSpaceKeys: string[];
-  /** Data Center username (default: the email's local part). */
-  username?: string;
-  /** Set for a scoped API token: the scopes it was created with. Undefined: a classic token. */
-  scopes?: string[];
-  /** The anonymous user a site with anonymous access serves unauthenticated requests as. */
-  anonymous?: boolean;
-}
+import { keysetPage, orderBy, type Cursor, type Ordering, type Slice } from './paging.ts';
+import type { Rng } from './rng.ts';
+import { PAGE_SORT_KEYS, SPACE_SORT_KEYS, ordering, type PageQuery, type SpaceQuery } from './queries.ts';
+import { SimUsers, type User } from './users.ts';
 
 export class NotFoundError extends Error {}
 export class ConflictError extends Error {}
-
-export interface PageQuery {
-  spaceIds?: number[];
-  ids?: number[];
-  statuses: PageStatus[];
-  title?: string;
-  /** Only top-level pages (`depth=root`). */
-  rootOnly?: boolean;
-  includeDrafts?: boolean;
-}
-
-export interface SpaceQuery {
-  ids?: number[];
-  keys?: string[];
-  type?: SpaceType;
-  status?: SpaceStatus;
-  /** Labels and favourites are not simulated: a filter on them matches nothing. */
-  matchNone?: boolean;
-}
-
-const PAGE_SORT_KEYS: Record<string, (p: Page) => SortKey> = {
-  id: (p) => p.id,
-  title: (p) => p.title,
-  'created-date': (p) => p.createdAt,
-  'modified-date': (p) => p.modifiedAt,
-};
-const SPACE_SORT_KEYS: Record<string, (s: Space) => SortKey> = {
-  id: (s) => s.id,
-  key: (s) => s.key,
-  name: (s) => s.name,
-};
-
-export const PAGE_SORTS = Object.keys(PAGE_SORT_KEYS).flatMap((k) => [k, `-${k}`]);
-export const SPACE_SORTS = Object.keys(SPACE_SORT_KEYS).flatMap((k) => [k, `-${k}`]);
-
-function ordering<T extends { id: number }>(
-  sort: string,
-  keys: Record<string, (t: T) => SortKey>,
-): Ordering<T> {
-  const descending = sort.startsWith('-');
-  const key = keys[descending ? sort.slice(1) : sort];
-  if (!key) throw new Error(`unknown sort ${sort}`);
-  return { sort, descending, key, id: (t) => t.id };
-}
 
 export class SimState {
   readonly seed: number;
@@ -76,7 +17,7 @@ export class SimState {
   private readonly spaces: Space[];
   private pages: Page[];
   private readonly pagesById = new Map<number, Page>();
-  readonly users = new Map<string, User>();
+  readonly users: SimUsers;
   private nextId: number;
   /** Bumped on every mutation; sorted views are cached per revision. */
   private revision = 0;
@@ -91,7 +32,7 @@ export class SimState {
     this.spaces = site.spaces;
     this.pages = site.pages;
     for (const p of this.pages) this.pagesById.set(p.id, p);
-    for (const u of users) this.users.set(u.email, u);
+    this.users = new SimUsers(users);
     this.nextId = (this.pages.at(-1)?.id ?? 65_536) + 1;
     this.now = now;
     this.linkPool = Int32Array.from(this.pages.filter((p) => p.status === 'current').map((p) => p.id));
@@ -448,49 +389,6 @@ export class SimState {
     return space;
   }
 
-  setUser(email: string, input: Partial<Omit<User, 'email'>>): User {
-    const existing = this.users.get(email);
-    const user: User = {
-      email,
-      token: input.token ?? existing?.token ?? `${email.split('@')[0]}-token`,
-      accountId: input.accountId ?? existing?.accountId ?? `712020:sim-${hash32(email).toString(16)}`,
-      access: input.access ?? existing?.access ?? 'full',
-      hiddenSpaceKeys: input.hiddenSpaceKeys ?? existing?.hiddenSpaceKeys ?? [],
-    };
-    const username = input.username ?? existing?.username;
-    if (username !== undefined) user.username = username;
-    const scopes = input.scopes ?? existing?.scopes;
-    if (scopes !== undefined) user.scopes = scopes;
-    this.users.set(email, user);
-    return user;
-  }
-
-  deleteUser(email: string): void {
-    if (!this.users.delete(email)) throw new NotFoundError(`No user ${email}`);
-  }
-
-  /** Basic-auth lookup; undefined when the email is unknown or the token does not match. */
-  authenticate(email: string, token: string): User | undefined {
-    const user = this.users.get(email);
-    return user && user.token === token ? user : undefined;
-  }
-
-  /** Data Center: a personal access token (Bearer) alone names its user; Basic takes the username. */
-  authenticateDataCenter(
-    auth: { bearer: string } | { username: string; password: string },
-  ): User | undefined {
-    for (const user of this.users.values()) {
-      if (
-        'bearer' in auth
-          ? user.token === auth.bearer
-          : usernameOf(user) === auth.username && user.token === auth.password
-      ) {
-        return user;
-      }
-    }
-    return undefined;
-  }
-
   /** What anonymous visitors see: the spaces granted to anonymous, never restricted pages. */
   anonymousUser(spaceKeys: readonly string[]): User {
     return {
@@ -502,9 +400,4 @@ export class SimState {
       anonymous: true,
     };
   }
-}
-
-/** A Data Center username: the user's own, or its email's local part. */
-export function usernameOf(user: User): string {
-  return user.username ?? user.email.split('@')[0]!;
 }

@@ -4,7 +4,8 @@
 // with an opaque `cursor` in `_links.next`, relative to `_links.base`.
 import { BadRequestError, listParam, intParam, type ApiRequest, type ApiResponse } from './api.ts';
 import { displayNameOf, pageWebui, type Page, type PageStatus } from './model.ts';
-import type { SimState, User } from './state.ts';
+import type { SimState } from './state.ts';
+import type { User } from './users.ts';
 import { CLOUD_V1, v1Error, type V1Layout } from './v1.ts';
 
 const USERS_MAX = 200;

@@ -4,7 +4,8 @@
 // the site root.
 import { BadRequestError, intParam, listParam, type ApiRequest, type ApiResponse } from './api.ts';
 import { pageWebui, type Page, type Space } from './model.ts';
-import { usernameOf, type SimState, type User } from './state.ts';
+import type { SimState } from './state.ts';
+import { usernameOf, type User } from './users.ts';
 
 /** Where v1 lives on a site, and how that deployment pages and links. */
 export interface V1Layout {

@@ -13,7 +13,8 @@ import {
 } from './api.ts';
 import { SPACE_TYPES, pageWebui, type Page, type PageStatus, type Space } from './model.ts';
 import { BadCursorError, decodeCursor, encodeCursor, type Slice } from './paging.ts';
-import { PAGE_SORTS, SPACE_SORTS, type PageQuery, type SimState } from './state.ts';
+import { PAGE_SORTS, SPACE_SORTS, type PageQuery } from './queries.ts';
+import type { SimState } from './state.ts';
 
 export const V2_PREFIX = '/wiki/api/v2';
 

@@ -5,6 +5,7 @@ import { Registry } from 'prom-client';
 import { startConsumer, type Entry } from '../../lib/consumer.ts';
 import { createKafka, groupMembershipLost } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
+import { createTopic, deleteTopics } from '../producer/kafka-read.ts';
 import { isolatedConfig } from '../stack/services.ts';
 
 const cfg = isolatedConfig('consumer');
@@ -12,19 +13,11 @@ const log = createLogger('test-consumer');
 const kafka = createKafka(cfg, 'test-consumer', log);
 const topic = cfg.topics.rawPages;
 
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-  await admin.disconnect();
-});
+afterAll(() => deleteTopics(kafka, cfg));
 
 describe('consumer loop', () => {
   it('a session that lapses mid-chunk rejoins and redoes the chunk, without crashing', async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka, topic);
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic, messages: ['a', 'b', 'c'].map((v) => ({ key: v, value: v })) });

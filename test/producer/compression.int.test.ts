@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { COMPRESSIONS, compressionType } from '../../lib/kafka.ts';
 import { producerConfig } from '../../producer/config.ts';
 import { isolatedEnv } from '../stack/services.ts';
-import { readTopic, testKafka } from './kafka-read.ts';
+import { createTopic, readTopic, testKafka } from './kafka-read.ts';
 
 const cfg = producerConfig({
   ...isolatedEnv('compression'),
@@ -27,10 +27,7 @@ describe('compression codecs', () => {
   it.each(COMPRESSIONS)('%s batches round-trip through the broker', async (compression) => {
     const topic = `${cfg.services.topics.rawPages}-${compression}`;
     topics.push(topic);
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
+    await createTopic(kafka, topic);
     const producer = kafka.producer();
     await producer.connect();
     const values = Array.from({ length: 200 }, (_, i) => `<p>page ${i} ${'storage '.repeat(i % 50)}</p>`);

@@ -1,8 +1,9 @@
-// Shared by the producer tests: a simulator-backed config, the pages a full pull must end up with, and
+// Shared by the producer tests: a simulator-backed config and client, the pages a full pull must end up with, and
 // a logger that keeps every line in memory (unscrubbed, so a leak in our own code cannot hide).
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { producerConfig, type ProducerConfig } from '../../producer/config.ts';
+import { createConfluenceClient, type ConfluenceClient } from '../../producer/confluence-client.ts';
 import { DEFAULT_USERS, type SimHandle } from '../../sim/index.ts';
 import type { Logger } from '../../lib/log.ts';
 
@@ -34,6 +35,20 @@ export function simConfig(sim: SimHandle, extra: Record<string, string> = {}): P
   const cfg = producerConfig(simEnv(sim, extra));
   // Retry-After from the sim is 1 s; tests keep the cap low so storms stay cheap.
   return { ...cfg, retry: { ...cfg.retry, baseDelayMs: 5, maxDelayMs: 50, retryAfterCapMs: 50 } };
+}
+
+/** A Confluence client for the simulator, with the tests' fast retries. */
+export function simClient(sim: SimHandle, log: Logger): ConfluenceClient {
+  const cfg = simConfig(sim);
+  return createConfluenceClient({
+    apiUrl: cfg.siteUrl,
+    authorization: cfg.authorization,
+    proxy: cfg.proxy,
+    connections: 4,
+    requestTimeoutMs: 10_000,
+    retry: cfg.retry,
+    log,
+  });
 }
 
 /** Ids of the current pages a user (default: the full-access one) can read: what a pull must emit, exactly. */

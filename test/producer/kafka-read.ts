@@ -1,4 +1,4 @@
-// Reads back everything a test's topics hold (to the high watermark), decoded, for assertions.
+// A test's own topics: made, read back to the high watermark (decoded, for assertions), deleted.
 import { createKafka, type Kafka } from '../../lib/kafka.ts';
 import { createLogger } from '../../lib/log.ts';
 import type { ServicesConfig } from '../../lib/config.ts';
@@ -50,6 +50,14 @@ export async function readTopic<T>(
   });
   await consumer.disconnect();
   return out.sort((a, b) => a.partition - b.partition || Number(a.offset) - Number(b.offset));
+}
+
+/** A topic of `partitions`, its leaders elected, before a test writes to it. */
+export async function createTopic(kafka: Kafka, topic: string, partitions = 1): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
 }
 
 export async function deleteTopics(kafka: Kafka, cfg: ServicesConfig): Promise<void> {

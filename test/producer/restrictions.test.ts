@@ -3,12 +3,12 @@
 // whatever order the batches come in, and a run's searches expand ancestors only for pages no listing
 // placed (archived ancestors, Data Center's listing that gives no parent).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConfluenceClient, type ConfluenceClient } from '../../producer/confluence-client.ts';
+import type { ConfluenceClient } from '../../producer/confluence-client.ts';
 import { createConfluenceSource, type PageRef } from '../../producer/confluence-source.ts';
 import { createRestrictionReader, SEARCH_LIMIT } from '../../producer/restrictions.ts';
 import type { Space } from '../../schemas/index.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
-import { captureLogger, simConfig } from './helpers.ts';
+import { captureLogger, simClient, simConfig } from './helpers.ts';
 
 let sim: SimHandle | undefined;
 let client: ConfluenceClient | undefined;
@@ -21,16 +21,8 @@ afterEach(async () => {
 async function setup() {
   sim = await startSim({ seed: 5, spaces: 4, pages: 900 });
   const cfg = simConfig(sim);
-  client = createConfluenceClient({
-    apiUrl: cfg.siteUrl,
-    authorization: cfg.authorization,
-    proxy: cfg.proxy,
-    connections: 4,
-    requestTimeoutMs: 10_000,
-    retry: cfg.retry,
-    log: captureLogger().log,
-  });
-  const real = client;
+  const real = simClient(sim, captureLogger().log);
+  client = real;
   /** Every search a reader sends: its expansions and the ids it asks for. */
   const searches: { expand: string; ids: string[] }[] = [];
   const spied: ConfluenceClient = {

@@ -1,18 +1,14 @@
 // The data source against the simulator (in-process): paging exactness, personal and archived spaces,
 // and the pull staying exact through 429 storms, 5xx bursts, resets and truncated bodies.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ConfluenceError,
-  createConfluenceClient,
-  type ConfluenceClient,
-} from '../../producer/confluence-client.ts';
+import { ConfluenceError, type ConfluenceClient } from '../../producer/confluence-client.ts';
 import {
   createConfluenceSource,
   IDS_PER_REQUEST,
   type ConfluenceSource,
 } from '../../producer/confluence-source.ts';
 import { startSim, type SimHandle, type SimOptions } from '../../sim/index.ts';
-import { captureLogger, expectedPageIds, simConfig } from './helpers.ts';
+import { captureLogger, expectedPageIds, simClient, simConfig } from './helpers.ts';
 
 let sim: SimHandle | undefined;
 let client: ConfluenceClient | undefined;
@@ -26,15 +22,7 @@ async function setup(options: SimOptions) {
   sim = await startSim({ seed: 7, ...options });
   const cfg = simConfig(sim);
   const { log, lines } = captureLogger();
-  client = createConfluenceClient({
-    apiUrl: cfg.siteUrl,
-    authorization: cfg.authorization,
-    proxy: cfg.proxy,
-    connections: 4,
-    requestTimeoutMs: 10_000,
-    retry: cfg.retry,
-    log,
-  });
+  client = simClient(sim, log);
   return { sim, client, source: createConfluenceSource(client, { pageBase: `${cfg.siteUrl}/wiki` }), lines };
 }
 

@@ -6,7 +6,8 @@ import type { AuthSettings } from './auth.ts';
 import { FAULT_KINDS, type FaultKind, type FaultRates, type FaultRule, type Faults } from './faults.ts';
 import type { CostModel } from './cost.ts';
 import { SPACE_TYPES, type Page, type Space } from './model.ts';
-import { ConflictError, NotFoundError, type SimState } from './state.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
+import type { SimState } from './state.ts';
 import type { User } from './users.ts';
 import { Traffic } from './traffic.ts';
 

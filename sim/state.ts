@@ -2,15 +2,12 @@
 // listing may ask for: queries.ts) and the mutations of the admin API.
 // No I/O here; the HTTP layer renders what these methods return.
 import { generateAdf, generateBody, type LinkTarget } from './content.ts';
+import { ConflictError, NotFoundError } from './errors.ts';
 import type { Page, PageStatus, Site, Space, SpaceStatus, SpaceType } from './model.ts';
 import { keysetPage, orderBy, type Cursor, type Ordering, type Slice } from './paging.ts';
 import type { Rng } from './rng.ts';
 import { PAGE_SORT_KEYS, SPACE_SORT_KEYS, ordering, type PageQuery, type SpaceQuery } from './queries.ts';
 import { SimUsers, type User } from './users.ts';
-
-export class NotFoundError extends Error {}
-export class ConflictError extends Error {}
-
 export class SimState {
   readonly seed: number;
   readonly accountIds: string[];

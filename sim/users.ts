@@ -1,6 +1,6 @@
 // The simulated site's accounts and how a request's credentials name one (Cloud: email + API token;
 // Data Center: a personal access token, or username + password).
-import { NotFoundError } from './state.ts';
+import { NotFoundError } from './errors.ts';
 import { hash32 } from './rng.ts';
 
 /** full: sees everything; limited: not restricted pages nor hiddenSpaceKeys; none: no Confluence access (403). */

@@ -8,6 +8,7 @@ import { keysetPage, orderBy, type Cursor, type Ordering, type Slice } from './p
 import type { Rng } from './rng.ts';
 import { PAGE_SORT_KEYS, SPACE_SORT_KEYS, ordering, type PageQuery, type SpaceQuery } from './queries.ts';
 import { SimUsers, type User } from './users.ts';
+
 export class SimState {
   readonly seed: number;
   readonly accountIds: string[];

@@ -222,12 +222,32 @@ export function reframe(framed: Buffer, codec: Pick<Codec<unknown>, 'schemaId'>)
   return copy;
 }
 
+/**
+ * How long one registry request may take. The client sets no timeout of its own, so a registry that
+ * accepts the connection and never answers would hold a stage's start (or a run) forever; this turns
+ * it into the registry-unreachable error (the client reports "Timeout (…ms)").
+ */
+export const REGISTRY_REQUEST_TIMEOUT_MS = 20_000;
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+const requestTimeout =
+  (ms: number): RegistryMiddleware =>
+  () => ({
+    async prepareRequest(next) {
+      const request = await next();
+      return request.timeout() ? request : request.enhance({ timeout: ms });
+    },
+  });
+
 /** Every topic's codec at once, from one registry client (basic auth and a private CA when configured). */
-export async function createCodecs(cfg: ServicesConfig) {
+export async function createCodecs(
+  cfg: ServicesConfig,
+  { requestTimeoutMs = REGISTRY_REQUEST_TIMEOUT_MS }: { requestTimeoutMs?: number } = {},
+) {
   const { url, auth, ca } = cfg.registry;
   const registry = new SchemaRegistry({
     host: url,
     retry: { retries: 5 },
+    middlewares: [requestTimeout(requestTimeoutMs)],
     ...(auth ? { auth } : {}),
     ...(ca ? { agent: new HttpsAgent({ ca, keepAlive: true }) } : {}),
   });

@@ -1,5 +1,6 @@
 // Real failures from the real registry and Elasticsearch arrive typed, and the CLI explains them.
 import { spawnSync } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createElasticsearch, elasticsearchError } from '../../lib/elasticsearch.ts';
 import {
@@ -60,6 +61,26 @@ describe('schema registry', () => {
       retriable: true,
       where: 'http://127.0.0.1:1',
     });
+  });
+
+  it('a registry that accepts the connection and never answers is RegistryUnreachableError, not a hang', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket)); // reads the request, never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const err = await failure(
+        createCodecs(isolatedConfig('err-registry-silent', { SCHEMA_REGISTRY_URL: url }), {
+          requestTimeoutMs: 500,
+        }),
+      );
+      expect(err).toBeInstanceOf(RegistryUnreachableError);
+      expect(err).toMatchObject({ code: 'CKS_REGISTRY_UNREACHABLE', where: url });
+      expect(sockets.length).toBeGreaterThan(0);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      silent.close();
+    }
   });
 });
 

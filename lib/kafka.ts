@@ -16,6 +16,7 @@ import { connect as connectTls } from 'node:tls';
 import zlib from 'node:zlib';
 import type { ServicesConfig } from './config.ts';
 import { isTlsTrustFailure, type KafkaSasl } from './connections.ts';
+import { installProduceEncoder } from './kafka-produce.ts';
 import { registerSecret } from './secrets.ts';
 import {
   BrokerUnreachableError,
@@ -347,6 +348,9 @@ kafkajs.CompressionCodecs[CompressionTypes.ZSTD] = () => ({
     Promise.resolve(zlib.zstdCompressSync(encoder.buffer, ZSTD_OPTIONS)),
   decompress: (buffer: Buffer) => Promise.resolve(zlib.zstdDecompressSync(buffer)),
 });
+
+// Record batches encoded once into exact-size buffers, and compressed once for two topics (lib/kafka-produce.ts).
+installProduceEncoder();
 
 export { CompressionTypes };
 export const { CompressionCodecs } = kafkajs;

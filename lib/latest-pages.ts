@@ -10,7 +10,10 @@ import type { RawPage, RawPageEvent } from '../schemas/index.ts';
 /** Source ids are [a-z0-9-] (schemas/source-id.ts), so the first `/` ends the source id. */
 const SEPARATOR = '/';
 
-/** The record key of a page: `<sourceId>/<pageId>`. */
+/**
+ * The record key of a page: `<sourceId>/<pageId>`. The run writer keys a page's records on the raw and
+ * HTML topics the same way (and partitions them by it), so one page's records are alike in every topic.
+ */
 export function latestKey(sourceId: string, pageId: string): string {
   return `${sourceId}${SEPARATOR}${pageId}`;
 }

@@ -4,6 +4,7 @@
 import type { ServicesConfig } from '../lib/config.ts';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { partitionOf, type Kafka } from '../lib/kafka.ts';
+import { latestKey } from '../lib/latest-pages.ts';
 import type { Codec, Codecs } from '../lib/registry.ts';
 import { newestRunOf, readRuns, runStartOffsets } from '../lib/runs.ts';
 import { UserError } from '../lib/errors.ts';
@@ -67,8 +68,15 @@ export async function tracePage(
     );
   }
   const steps: TraceStep[] = [];
-  const partition = partitionOf(opts.pageId, run.offsets.length);
-  const raw = await findInTopic(kafka, codecs.rawPages, run, partition, (e) => e.page?.id === opts.pageId);
+  // Records are partitioned by `<source>/<page id>`; runs written before 2026-12-01 by the page id alone.
+  const inRaw = (p: number) => findInTopic(kafka, codecs.rawPages, run, p, (e) => e.page?.id === opts.pageId);
+  let partition = partitionOf(latestKey(run.sourceId, opts.pageId), run.offsets.length);
+  let raw = await inRaw(partition);
+  const older = partitionOf(opts.pageId, run.offsets.length);
+  if (!raw && older !== partition) {
+    raw = await inRaw(older);
+    if (raw) partition = older;
+  }
   steps.push(
     raw
       ? {

@@ -1,12 +1,13 @@
 // The Kafka side of a run, per docs/architecture.md: START on every partition (a refresh's names the
-// version it builds on), each page once (keyed and explicitly partitioned by page id, so per-partition
-// counts are exact) and each removal of a base page, then END with the counts or ABORT with the reason;
+// version it builds on), each page once (keyed `<source>/<page id>` and explicitly partitioned by that key,
+// so per-partition counts are exact) and each removal of a base page, then END with the counts or ABORT with the reason;
 // and the run's record on the runs topic at start and at the end.
 // Replays write through it too: raw pages again (convert again), or HTML events (index again).
 // A pull also keeps the latest-pages topic (lib/latest-pages.ts): each page it sends goes there too, in
 // the same acknowledged request, and each page it removes becomes a tombstone there. So once a send is
 // acknowledged both topics hold it, and END (written only after every send is acknowledged) never leaves
-// the latest topic behind the run. Replays do not write it: they re-send what it (or an older run) holds.
+// the latest topic behind the run. Both topics get the same key, partition and value buffer for a page, so
+// a send's records for partition p are the same in both and are compressed once (lib/kafka-produce.ts). Replays do not write it: they re-send what it (or an older run) holds.
 import { compressionType, partitionOf, type Compression, type Producer } from '../lib/kafka.ts';
 import { latestKey } from '../lib/latest-pages.ts';
 import { reframe, type Codecs } from '../lib/registry.ts';
@@ -237,13 +238,16 @@ export function createRunWriter(opts: {
         if (written.has(item.id)) continue;
         written.add(item.id);
         const value = await encode(item.event);
-        const partition = partitionOf(item.id, partitions);
+        const key = latestKey(sourceId, item.id);
+        const partition = partitionOf(key, partitions);
         // The latest topic's copy shares the buffer when both subjects have the schema's id.
         const kept = !keepsLatest ? null : item.removal ? null : reframe(value, codecs.latestPages);
         const latestBytes = kept === null || kept === value ? 0 : kept.length;
         if (size + value.length + latestBytes > MAX_SEND_BYTES) await flush();
-        messages.push({ key: item.id, partition, value });
-        if (keepsLatest) latest.push({ key: latestKey(sourceId, item.id), value: kept });
+        messages.push({ key, partition, value });
+        // The latest topic's partition is its own partitioner's (the same one, on the same key): equal to
+        // `partition` when both topics have the same partition count, as ensureTopics creates them.
+        if (keepsLatest) latest.push({ key, value: kept });
         size += value.length + latestBytes;
         if (item.removal) {
           counts.removed++;

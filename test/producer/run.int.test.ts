@@ -97,12 +97,12 @@ describe('producer run', () => {
       expect(kinds.slice(1, -1).every((k) => k === 'page')).toBe(true);
     }
 
-    // Each current page exactly once, keyed by its id; personal pages counted.
+    // Each current page exactly once, keyed <source>/<page id>; personal pages counted.
     const pages = raw.filter((r) => r.value.page);
     const ids = pages.map((r) => r.value.page!.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort()).toEqual(expectedPageIds(sim));
-    expect(pages.every((r) => r.key === r.value.page!.id)).toBe(true);
+    expect(pages.every((r) => r.key === latestKey(cfg.sourceId, r.value.page!.id))).toBe(true);
     // Each carries the policy's decision; personalPages counts every internal page (personal or restricted).
     const personal = pages.filter((r) => r.value.page!.space.type === 'personal');
     expect(personal.length).toBeGreaterThan(0);
@@ -149,6 +149,9 @@ describe('producer run', () => {
     expect(latest.map((r) => r.key).sort()).toEqual(ids.map((id) => latestKey(cfg.sourceId, id)).sort());
     const rawOf = new Map(pages.map((p) => [p.value.page!.id, p.raw.subarray(5)]));
     expect(latest.every((r) => r.raw.subarray(5).equals(rawOf.get(r.value!.page!.id)!))).toBe(true);
+    // …in the same partition as on the raw topic, so a send's two copies are the same records.
+    const partitionOf = new Map(pages.map((p) => [p.value.page!.id, p.partition]));
+    expect(latest.every((r) => r.partition === partitionOf.get(r.value!.page!.id))).toBe(true);
 
     // Every log line of the run names it and its source; nothing carries the token.
     const runLines = lines.filter((l) => l.includes('"runId"'));
@@ -267,9 +270,9 @@ describe('producer run', () => {
     const removals = raw.filter((r) => r.value.removal).map((r) => [r.value.runId, r.key, r.value.removal]);
     expect(removals.sort()).toEqual(
       [
-        [run.runId, '2', { pageId: '2', reason: 'gone' }],
-        [run.runId, '9', { pageId: '9', reason: 'gone' }],
-        ['01JF0000000000000000000012', '3', { pageId: '3', reason: 'gone' }],
+        [run.runId, latestKey('s', '2'), { pageId: '2', reason: 'gone' }],
+        [run.runId, latestKey('s', '9'), { pageId: '9', reason: 'gone' }],
+        ['01JF0000000000000000000012', latestKey('s', '3'), { pageId: '3', reason: 'gone' }],
       ].sort(),
     );
     const ends = raw.filter((r) => r.value.marker?.kind === 'END' && r.value.runId === run.runId);

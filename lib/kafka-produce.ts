@@ -1,0 +1,224 @@
+// The record batches of a Produce request (versions 3 and up), encoded by us instead of kafkajs, and each
+// partition's records compressed once per request even when they go to two topics: a pull sends every
+// page to the raw topic and to the latest-pages topic in one request, partition for partition with the
+// same keys and values (producer/run-writer.ts), and kafkajs encoded, compressed and CRC'd each copy
+// anew — in buffers zero-filled and grown by doubling per record and per batch, the producer's largest
+// CPU cost after JSON (bench/README.md#producer-cpu-per-page). Here a partition's records are written
+// into one buffer of their exact size, compressed through the codec kafkajs would use, and a second
+// partition with the very same messages (same keys, same value buffers) reuses the compressed bytes.
+// The wire format is Kafka's (RecordBatch v2, the Produce request of versions 3–7), byte for byte what
+// kafkajs writes (test/lib/kafka-produce.test.ts), so every consumer and replay reads it unchanged.
+// Installed once, by lib/kafka.ts, on the kafkajs request table every broker connection looks up.
+import { createRequire } from 'node:module';
+
+// kafkajs's protocol modules: CommonJS, not in its public API (pinned by package-lock.json; the test compares).
+const require = createRequire(import.meta.url);
+const { requests } = require('kafkajs/src/protocol/requests') as {
+  requests: { Produce: { protocol: (v: { version: number }) => MakeProduce } };
+};
+const Encoder = require('kafkajs/src/protocol/encoder') as new (size?: number) => KafkaEncoder;
+const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
+const { lookupCodec } = require('kafkajs/src/protocol/message/compression') as {
+  lookupCodec: (type: number) => { compress(e: { buffer: Buffer }): Promise<Buffer> };
+};
+
+interface KafkaEncoder {
+  buf: Buffer;
+  offset: number;
+}
+
+type Value = Buffer | string | null | undefined;
+export interface ProduceMessage {
+  key?: Value;
+  value: Value;
+  timestamp?: string | number;
+  headers?: Record<string, Value | Value[]>;
+}
+
+export interface ProduceArgs {
+  acks: number;
+  timeout: number;
+  compression?: number;
+  transactionalId?: string | null;
+  producerId?: { toString(): string } | number;
+  producerEpoch?: number;
+  topicData: {
+    topic: string;
+    partitions: { partition: number; firstSequence?: number; messages: ProduceMessage[] }[];
+  }[];
+}
+
+type MakeProduce = (args: ProduceArgs) => { request: { encode: () => Promise<unknown> }; response: unknown };
+
+const MAGIC = 2;
+const TRANSACTIONAL = 16;
+const CODEC_MASK = 0x07;
+/** Bytes of a batch before its records: base offset … first sequence, and the record count. */
+const BATCH_HEADER = 8 + 4 + 4 + 1 + 4 + 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
+
+const bytesOf = (v: Value): Buffer | null =>
+  v === null || v === undefined ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v));
+
+const zigzag = (n: number) => (n >= 0 ? n * 2 : -n * 2 - 1);
+function varintSize(n: number): number {
+  let z = zigzag(n);
+  let size = 1;
+  while (z >= 128) {
+    z = Math.floor(z / 128);
+    size++;
+  }
+  return size;
+}
+/** A zigzag varint (Kafka's varint and varlong alike, for any safe integer); returns the next offset. */
+function writeVarint(b: Buffer, at: number, n: number): number {
+  let z = zigzag(n);
+  while (z >= 128) {
+    b[at++] = (z % 128) | 128;
+    z = Math.floor(z / 128);
+  }
+  b[at++] = z;
+  return at;
+}
+const bytesSize = (v: Buffer | null) => (v === null ? varintSize(-1) : varintSize(v.length) + v.length);
+function writeBytes(b: Buffer, at: number, v: Buffer | null): number {
+  if (v === null) return writeVarint(b, at, -1);
+  at = writeVarint(b, at, v.length);
+  return at + v.copy(b, at);
+}
+
+/** The timestamps kafkajs would give a partition's messages: theirs, or `now` for those without one. */
+function timestampsOf(messages: ProduceMessage[], now: number) {
+  const stamps = messages.map((m) => (m.timestamp == null ? now : Number(m.timestamp)));
+  const given = messages.filter((m) => m.timestamp != null).map((m) => Number(m.timestamp));
+  const first = given.length === 0 ? now : Math.min(...given);
+  const max = given.length === 0 ? now : Math.max(...given);
+  return { stamps, first, max };
+}
+
+/** A partition's records (Kafka's Record v2, in order), in one buffer of their exact size. */
+function encodeRecords(messages: ProduceMessage[], stamps: number[], first: number): Buffer {
+  const parts = messages.map((m, i) => {
+    const headers = Object.entries(m.headers ?? {}).flatMap(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((hv) => [Buffer.from(k), bytesOf(hv)] as const),
+    );
+    const key = bytesOf(m.key);
+    const value = bytesOf(m.value);
+    const delta = stamps[i]! - first;
+    let body = 1 + varintSize(delta) + varintSize(i) + bytesSize(key) + bytesSize(value);
+    body += varintSize(headers.length);
+    for (const [hk, hv] of headers) body += bytesSize(hk) + bytesSize(hv);
+    return { key, value, headers, delta, body };
+  });
+  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + varintSize(p.body) + p.body, 0));
+  let at = 0;
+  parts.forEach((p, i) => {
+    at = writeVarint(out, at, p.body);
+    out[at++] = 0; // record attributes: none
+    at = writeVarint(out, at, p.delta);
+    at = writeVarint(out, at, i);
+    at = writeBytes(out, at, p.key);
+    at = writeBytes(out, at, p.value);
+    at = writeVarint(out, at, p.headers.length);
+    for (const [hk, hv] of p.headers) at = writeBytes(out, writeBytes(out, at, hk), hv);
+  });
+  return out;
+}
+
+/** Two partitions' messages are the same records when every key, value, timestamp and header is. */
+const sameRecords = (a: ProduceMessage[], b: ProduceMessage[]) =>
+  a.length === b.length &&
+  a.every(
+    (m, i) =>
+      m.key === b[i]!.key &&
+      m.value === b[i]!.value &&
+      m.timestamp === b[i]!.timestamp &&
+      m.headers === b[i]!.headers,
+  );
+
+/**
+ * The Produce request's body (versions 3–7 share it), as kafkajs's encoder for those versions writes it.
+ * `now` stands for kafkajs's Date.now() at encoding: the timestamp of messages without one.
+ */
+export async function encodeProduce(args: ProduceArgs, now = Date.now()): Promise<Buffer> {
+  const compression = args.compression ?? 0;
+  const codec = compression & CODEC_MASK ? lookupCodec(compression) : null;
+  if (compression & CODEC_MASK && !codec) throw new Error(`no codec for compression type ${compression}`);
+  const producerId = BigInt(String(args.producerId ?? -1));
+  const attributes = (compression & CODEC_MASK) | (args.transactionalId ? TRANSACTIONAL : 0);
+  const done: { messages: ProduceMessage[]; records: Buffer }[] = [];
+  const topics: Buffer[] = [];
+  for (const { topic, partitions } of args.topicData) {
+    const batches: Buffer[] = [];
+    for (const { partition, firstSequence = 0, messages } of partitions) {
+      const { stamps, first, max } = timestampsOf(messages, now);
+      let records = done.find((d) => sameRecords(d.messages, messages))?.records;
+      if (!records) {
+        const plain = encodeRecords(messages, stamps, first);
+        records = codec ? await codec.compress({ buffer: plain }) : plain;
+        done.push({ messages, records });
+      }
+      const b = Buffer.allocUnsafe(4 + 4 + BATCH_HEADER + records.length);
+      b.writeInt32BE(partition, 0);
+      b.writeInt32BE(BATCH_HEADER + records.length, 4);
+      b.writeBigInt64BE(0n, 8); // base offset: the broker assigns it
+      b.writeInt32BE(BATCH_HEADER - 12 + records.length, 16); // the batch's length after this field
+      b.writeInt32BE(0, 20); // partition leader epoch
+      b.writeInt8(MAGIC, 24);
+      b.writeInt16BE(attributes, 29);
+      b.writeInt32BE(messages.length - 1, 31); // last offset delta
+      b.writeBigInt64BE(BigInt(first), 35);
+      b.writeBigInt64BE(BigInt(max), 43);
+      b.writeBigInt64BE(producerId, 51);
+      b.writeInt16BE(args.producerEpoch ?? 0, 59);
+      b.writeInt32BE(firstSequence, 61);
+      b.writeInt32BE(messages.length, 65);
+      records.copy(b, 69);
+      b.writeUInt32BE(crc32C(b.subarray(29)), 25); // CRC-32C of attributes … records
+      batches.push(b);
+    }
+    topics.push(string(topic), int32(partitions.length), ...batches);
+  }
+  return Buffer.concat([
+    args.transactionalId == null ? int16(-1) : string(args.transactionalId),
+    int16(args.acks),
+    int32(args.timeout),
+    int32(args.topicData.length),
+    ...topics,
+  ]);
+}
+
+function int16(n: number): Buffer {
+  const b = Buffer.allocUnsafe(2);
+  b.writeInt16BE(n);
+  return b;
+}
+function int32(n: number): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeInt32BE(n);
+  return b;
+}
+const string = (s: string) => Buffer.concat([int16(Buffer.byteLength(s)), Buffer.from(s)]);
+
+let installed = false;
+/** Makes every Produce request of version 3 and up (any broker since Kafka 0.11) encode through `encodeProduce`. */
+export function installProduceEncoder(): void {
+  if (installed) return;
+  installed = true;
+  const { Produce } = requests;
+  const protocol = Produce.protocol;
+  Produce.protocol = ({ version }) => {
+    const make = protocol({ version });
+    if (version < 3) return make;
+    return (args) => {
+      const made = make(args);
+      made.request.encode = async () => {
+        const body = await encodeProduce(args);
+        const encoder = new Encoder(0);
+        encoder.buf = body;
+        encoder.offset = body.length;
+        return encoder;
+      };
+      return made;
+    };
+  };
+}

@@ -135,48 +135,69 @@ const sameRecords = (a: ProduceMessage[], b: ProduceMessage[]) =>
       m.headers === b[i]!.headers,
   );
 
+interface Batch {
+  compression: number;
+  attributes: number;
+  producerId: bigint;
+  producerEpoch: number;
+  firstSequence: number;
+  now: number;
+}
+
+/** A partition's record batch (RecordBatch v2): header, CRC-32C, and its records, compressed if asked. */
+async function recordBatch(messages: ProduceMessage[], b: Batch): Promise<Buffer> {
+  const { stamps, first, max } = timestampsOf(messages, b.now);
+  const plain = encodeRecords(messages, stamps, first);
+  const codec = b.compression & CODEC_MASK ? lookupCodec(b.compression) : null;
+  if (b.compression & CODEC_MASK && !codec) throw new Error(`no codec for compression type ${b.compression}`);
+  const records = codec ? await codec.compress({ buffer: plain }) : plain;
+  const out = Buffer.allocUnsafe(BATCH_HEADER + records.length);
+  out.writeBigInt64BE(0n, 0); // base offset: the broker assigns it
+  out.writeInt32BE(BATCH_HEADER - 12 + records.length, 8); // the batch's length after this field
+  out.writeInt32BE(0, 12); // partition leader epoch
+  out.writeInt8(MAGIC, 16);
+  out.writeInt16BE(b.attributes, 21);
+  out.writeInt32BE(messages.length - 1, 23); // last offset delta
+  out.writeBigInt64BE(BigInt(first), 27);
+  out.writeBigInt64BE(BigInt(max), 35);
+  out.writeBigInt64BE(b.producerId, 43);
+  out.writeInt16BE(b.producerEpoch, 51);
+  out.writeInt32BE(b.firstSequence, 53);
+  out.writeInt32BE(messages.length, 57);
+  records.copy(out, 61);
+  out.writeUInt32BE(crc32C(out.subarray(21)), 17); // CRC-32C of attributes … records
+  return out;
+}
+
 /**
  * The Produce request's body (versions 3–7 share it), as kafkajs's encoder for those versions writes it.
- * `now` stands for kafkajs's Date.now() at encoding: the timestamp of messages without one.
+ * `now` stands for kafkajs's Date.now() at encoding: the timestamp of messages without one. A partition
+ * whose messages are those of one already encoded in this request (and whose sequence is the same: it
+ * always is without idempotence) gets the same batch: records, compression and CRC are done once.
  */
 export async function encodeProduce(args: ProduceArgs, now = Date.now()): Promise<Buffer> {
   const compression = args.compression ?? 0;
-  const codec = compression & CODEC_MASK ? lookupCodec(compression) : null;
-  if (compression & CODEC_MASK && !codec) throw new Error(`no codec for compression type ${compression}`);
-  const producerId = BigInt(String(args.producerId ?? -1));
-  const attributes = (compression & CODEC_MASK) | (args.transactionalId ? TRANSACTIONAL : 0);
-  const done: { messages: ProduceMessage[]; records: Buffer }[] = [];
+  const common = {
+    compression,
+    attributes: (compression & CODEC_MASK) | (args.transactionalId ? TRANSACTIONAL : 0),
+    producerId: BigInt(String(args.producerId ?? -1)),
+    producerEpoch: args.producerEpoch ?? 0,
+    now,
+  };
+  const done: { messages: ProduceMessage[]; firstSequence: number; batch: Buffer }[] = [];
   const topics: Buffer[] = [];
   for (const { topic, partitions } of args.topicData) {
-    const batches: Buffer[] = [];
+    topics.push(string(topic), int32(partitions.length));
     for (const { partition, firstSequence = 0, messages } of partitions) {
-      const { stamps, first, max } = timestampsOf(messages, now);
-      let records = done.find((d) => sameRecords(d.messages, messages))?.records;
-      if (!records) {
-        const plain = encodeRecords(messages, stamps, first);
-        records = codec ? await codec.compress({ buffer: plain }) : plain;
-        done.push({ messages, records });
+      let batch = done.find(
+        (d) => d.firstSequence === firstSequence && sameRecords(d.messages, messages),
+      )?.batch;
+      if (!batch) {
+        batch = await recordBatch(messages, { ...common, firstSequence });
+        done.push({ messages, firstSequence, batch });
       }
-      const b = Buffer.allocUnsafe(4 + 4 + BATCH_HEADER + records.length);
-      b.writeInt32BE(partition, 0);
-      b.writeInt32BE(BATCH_HEADER + records.length, 4);
-      b.writeBigInt64BE(0n, 8); // base offset: the broker assigns it
-      b.writeInt32BE(BATCH_HEADER - 12 + records.length, 16); // the batch's length after this field
-      b.writeInt32BE(0, 20); // partition leader epoch
-      b.writeInt8(MAGIC, 24);
-      b.writeInt16BE(attributes, 29);
-      b.writeInt32BE(messages.length - 1, 31); // last offset delta
-      b.writeBigInt64BE(BigInt(first), 35);
-      b.writeBigInt64BE(BigInt(max), 43);
-      b.writeBigInt64BE(producerId, 51);
-      b.writeInt16BE(args.producerEpoch ?? 0, 59);
-      b.writeInt32BE(firstSequence, 61);
-      b.writeInt32BE(messages.length, 65);
-      records.copy(b, 69);
-      b.writeUInt32BE(crc32C(b.subarray(29)), 25); // CRC-32C of attributes … records
-      batches.push(b);
+      topics.push(int32(partition), int32(batch.length), batch);
     }
-    topics.push(string(topic), int32(partitions.length), ...batches);
   }
   return Buffer.concat([
     args.transactionalId == null ? int16(-1) : string(args.transactionalId),

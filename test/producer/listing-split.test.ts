@@ -44,6 +44,27 @@ describe('listing splitter', () => {
     );
   });
 
+  it('finds every string end among runs of backslashes and escaped quotes, wherever a chunk ends', () => {
+    const tricky = fc.string({ unit: fc.constantFrom('\\', '"', 'a', 'é', '\n', '[', '}') });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ body: fc.record({ storage: fc.record({ value: tricky }) }), t: tricky }), {
+          maxLength: 6,
+        }),
+        tricky,
+        fc.array(fc.nat(), { maxLength: 30 }),
+        (results, after, cuts) => {
+          const document = { [after]: after, results, _links: { next: after } };
+          const bytes = Buffer.from(JSON.stringify(document));
+          const { elements, rest } = split(bytes, cuts);
+          expect(elements).toEqual(results);
+          expect(rest()).toEqual({ ...document, results: [] });
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('splits a Confluence page listing: escapes, multi-byte characters, nested arrays, _links', () => {
     const page = (id: number) => ({
       id: String(id),

@@ -11,6 +11,8 @@ export interface BulkItem {
   id: string;
   /** The document, serialized once (its size decides the chunking); null deletes the document. */
   source: string | null;
+  /** `source` is a partial update (`{"doc": …}`) of a document the index holds, which must exist. */
+  update?: boolean;
 }
 
 export interface Rejection {
@@ -24,8 +26,10 @@ export interface Chunk {
   bytes: number;
 }
 
+const actionOf = (item: BulkItem) => (item.source === null ? 'delete' : item.update ? 'update' : 'index');
+
 const actionLine = (item: BulkItem) =>
-  JSON.stringify({ [item.source === null ? 'delete' : 'index']: { _index: item.index, _id: item.id } });
+  JSON.stringify({ [actionOf(item)]: { _index: item.index, _id: item.id } });
 
 /** A bulk request's lines for one item: a deletion has no document line. */
 const lines = (item: BulkItem) =>

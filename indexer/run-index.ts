@@ -125,8 +125,9 @@ export class RunIndex {
   }
 
   /**
-   * Index: the run's pages, failures and removals of one stretch between markers, in bulk. A failed or
-   * removed page is deleted from the index (a refresh's index starts as a copy of the base). A page
+   * Index: the run's pages, facts updates, failures and removals of one stretch between markers, in
+   * bulk. A failed or removed page is deleted from the index (a refresh's index starts as a copy of the
+   * base), a facts update changes the copied document's facts fields. A page
    * Elasticsearch refuses (e.g. a mapping error) becomes a recorded failure of that page.
    */
   async index(events: PageOrFailureEvent[]): Promise<number> {
@@ -137,6 +138,11 @@ export class RunIndex {
       if (event.page) {
         const source = JSON.stringify({ ...event.page, runId: this.runId, sourceId: this.sourceId });
         items.push({ index: this.name, id: event.page.pageId, source, event });
+      } else if (event.facts) {
+        // The document copied from the base keeps its HTML; one it does not hold (404) is refused and
+        // so recorded as a failure of the page: the run cannot add up and never goes live.
+        const source = JSON.stringify({ doc: { ...event.facts, runId: this.runId } });
+        items.push({ index: this.name, id: event.facts.pageId, source, update: true, event });
       } else {
         items.push({ index: this.name, id: pageIdOf(event), source: null, event });
         if (event.failure)

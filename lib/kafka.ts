@@ -157,14 +157,24 @@ export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<n
     await admin.connect();
     try {
       await createMissing(admin, topicSpecs(cfg));
-      const [raw, html] = (
-        await admin.fetchTopicMetadata({ topics: [cfg.topics.rawPages, cfg.topics.htmlPages] })
+      const [raw, html, latest] = (
+        await admin.fetchTopicMetadata({
+          topics: [cfg.topics.rawPages, cfg.topics.htmlPages, cfg.topics.latestPages],
+        })
       ).topics;
       if (raw && html && raw.partitions.length !== html.partitions.length) {
         throw new UserError(
           `Topics ${raw.name} (${raw.partitions.length} partitions) and ${html.name} (${html.partitions.length}) differ in partition count`,
           {
             hint: 'The transformer writes raw partition p to HTML partition p: give both topics the same partition count.',
+          },
+        );
+      }
+      if (raw && latest && raw.partitions.length !== latest.partitions.length) {
+        throw new UserError(
+          `Topics ${raw.name} (${raw.partitions.length} partitions) and ${latest.name} (${latest.partitions.length}) differ in partition count`,
+          {
+            hint: "A pull puts a page's latest records (its page and its facts update) in the partition its key hashes to among the raw topic's partitions: give both topics the same partition count.",
           },
         );
       }

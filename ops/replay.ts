@@ -178,7 +178,7 @@ export async function replaySource(
   const { sourceId } = opts;
   const topic = cfg.topics.latestPages;
   return withReplay(cfg, opts.log, async ({ kafka, producer, codecs, partitions }) => {
-    const index = await indexLatest(kafka, topic, sourceId);
+    const index = await indexLatest(kafka, topic, sourceId, codecs.latestPages);
     if (index.pages.size === 0) {
       const others = [...index.sources].sort();
       throw new UserError(

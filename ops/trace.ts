@@ -69,7 +69,8 @@ export async function tracePage(
   }
   const steps: TraceStep[] = [];
   // Records are partitioned by `<source>/<page id>`; runs written before 2026-12-01 by the page id alone.
-  const inRaw = (p: number) => findInTopic(kafka, codecs.rawPages, run, p, (e) => e.page?.id === opts.pageId);
+  const inRaw = (p: number) =>
+    findInTopic(kafka, codecs.rawPages, run, p, (e) => (e.page ?? e.facts)?.id === opts.pageId);
   let partition = partitionOf(latestKey(run.sourceId, opts.pageId), run.offsets.length);
   let raw = await inRaw(partition);
   const older = partitionOf(opts.pageId, run.offsets.length);
@@ -77,12 +78,13 @@ export async function tracePage(
     raw = await inRaw(older);
     if (raw) partition = older;
   }
+  const sent = raw ? (raw.value.page ?? raw.value.facts)! : null;
   steps.push(
-    raw
+    raw && sent
       ? {
           where: `raw topic ${cfg.topics.rawPages}`,
           found: true,
-          detail: `partition ${partition} offset ${raw.offset}: "${raw.value.page!.title}" v${raw.value.page!.version} in space ${raw.value.page!.space.key} (${raw.value.page!.space.type}); the policy said ${raw.value.page!.visibility ?? 'nothing (a record from before the policy)'}${raw.value.page!.visibilityReason ? ` (${raw.value.page!.visibilityReason})` : ''}`,
+          detail: `partition ${partition} offset ${raw.offset}: ${raw.value.page ? `"${raw.value.page.title}"` : 'a facts update (the body kept from the base)'} v${sent.version} in space ${sent.space.key} (${sent.space.type}); the policy said ${sent.visibility ?? 'nothing (a record from before the policy)'}${sent.visibilityReason ? ` (${sent.visibilityReason})` : ''}`,
         }
       : {
           where: `raw topic ${cfg.topics.rawPages}`,
@@ -95,7 +97,7 @@ export async function tracePage(
     codecs.htmlPages,
     run,
     partition,
-    (e) => e.page?.pageId === opts.pageId || e.failure?.pageId === opts.pageId,
+    (e) => (e.page ?? e.facts ?? e.failure)?.pageId === opts.pageId,
   );
   if (raw || html) {
     steps.push(
@@ -114,7 +116,7 @@ export async function tracePage(
           : {
               where: `HTML topic ${cfg.topics.htmlPages}`,
               found: true,
-              detail: `offset ${html.offset}: converted, visibility ${html.value.page!.visibility} (${html.value.page!.visibilityReason})`,
+              detail: `offset ${html.offset}: ${html.value.page ? 'converted' : 'facts update passed on'}, visibility ${(html.value.page ?? html.value.facts)!.visibility} (${(html.value.page ?? html.value.facts)!.visibilityReason})`,
             },
     );
   }

@@ -2,7 +2,7 @@
 // the display names of the people it names, the visibility the source's policy gives it, and its
 // fingerprint. Everything but the names is known before the body: a refresh compares the fingerprint
 // to decide whether to fetch the body at all.
-import { decideVisibility, type RawPage, type RawPageBytes, type Space } from '../schemas/index.ts';
+import { decideVisibility, type FactsUpdate, type RawPageBytes, type Space } from '../schemas/index.ts';
 import { fingerprintOf, type FingerprintContext } from './fingerprint.ts';
 import type { PageFactsOf, PagePlace } from './page-facts.ts';
 import type { SiteFacts } from './restrictions.ts';
@@ -20,16 +20,7 @@ export function pageFacts(
   page: ListedPage,
   facts: { of(pageId: string): PageFactsOf },
   ctx: FingerprintContext,
-): Pick<
-  RawPage,
-  | 'restricted'
-  | 'ancestorRestricted'
-  | 'ancestors'
-  | 'labels'
-  | 'visibility'
-  | 'visibilityReason'
-  | 'fingerprint'
-> {
+): Omit<FactsUpdate, 'id' | 'version' | 'space' | 'fetchedAt'> {
   const f = facts.of(page.id);
   const decision = decideVisibility({ space: page.space, ...f }, ctx.policy);
   const decided = { ...f, visibility: decision.visibility, visibilityReason: decision.reason };
@@ -47,8 +38,12 @@ export interface Enricher {
   listingDone(): void;
   /** Pages as they are sent: facts, people's names, decision and fingerprint. */
   pages(pages: RawPageBytes[], signal?: AbortSignal): Promise<RawPageBytes[]>;
-  /** The fingerprint each listed page's document would get, read in bulk before any body. */
-  fingerprints(pages: ListedPage[], signal?: AbortSignal): Promise<string[]>;
+  /**
+   * What each listed page's document would get besides its body — facts, decision, fingerprint — read
+   * in bulk before any body: a refresh compares the fingerprint, and sends a page whose body it keeps
+   * but whose facts changed as this facts update.
+   */
+  facts(pages: ListedPage[], signal?: AbortSignal): Promise<FactsUpdate[]>;
 }
 
 /** Facts are read by id in bulk and kept for the run; a batch's users are looked up together. */
@@ -69,9 +64,13 @@ export function createEnricher(opts: {
       await users.resolve(accounts.flat(), signal);
       return pages.map((p, i) => ({ ...p, ...pageFacts(p, facts, ctx), users: users.refs(accounts[i]!) }));
     },
-    async fingerprints(pages, signal) {
+    async facts(pages, signal) {
       await facts.load(pages, signal);
-      return pages.map((p) => pageFacts(p, facts, ctx).fingerprint!);
+      const fetchedAt = Date.now();
+      return pages.map((p) => {
+        const decided = pageFacts(p, facts, ctx);
+        return { id: p.id, version: p.version, space: p.space, ...decided, fetchedAt };
+      });
     },
   };
 }

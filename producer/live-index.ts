@@ -12,6 +12,8 @@ import type { LiveBase } from './refresh-plan.ts';
 export interface LivePage {
   version: number;
   fingerprint: string | null;
+  /** The space its HTML was converted in (links resolve against it): a page moved out needs its body. */
+  spaceKey: string | null;
 }
 
 export interface LiveIndex extends LiveBase {
@@ -36,16 +38,20 @@ async function livePages(es: Elasticsearch, index: string): Promise<Map<string, 
   const pages = new Map<string, LivePage>();
   let after: (string | number)[] | undefined;
   for (;;) {
-    const res = await es.search<{ version?: number; fingerprint?: string | null }>({
+    const res = await es.search<{ version?: number; fingerprint?: string | null; spaceKey?: string }>({
       index,
       size: PAGE,
-      _source: ['version', 'fingerprint'],
+      _source: ['version', 'fingerprint', 'spaceKey'],
       sort: [{ pageId: 'asc' }],
       ...(after ? { search_after: after } : {}),
     });
     const hits = res.hits?.hits ?? [];
     for (const h of hits)
-      pages.set(h._id!, { version: h._source?.version ?? 0, fingerprint: h._source?.fingerprint ?? null });
+      pages.set(h._id!, {
+        version: h._source?.version ?? 0,
+        fingerprint: h._source?.fingerprint ?? null,
+        spaceKey: h._source?.spaceKey ?? null,
+      });
     if (hits.length < PAGE) return pages;
     after = hits.at(-1)!.sort as (string | number)[];
   }

@@ -2,12 +2,13 @@
 // (cheap, a few spaces at a time, each big one from both ends); their facts (restrictions, ancestors,
 // labels) are read by id, 200 at a time; and the bodies are fetched by id in batches of up to 250 —
 // each stage by `concurrency` workers, so one space of 100,000 pages keeps as many requests in flight
-// as many small spaces do. A refresh fetches only the bodies whose fingerprint (version and facts)
-// differs from the live document's; every other live page is kept as it is. Rate limits are the
+// as many small spaces do. A refresh fetches only the bodies of pages whose version differs from the
+// live document's; a page whose facts alone changed is sent as a facts update, without its body, and
+// every other live page is kept as it is. Rate limits are the
 // client's business (pace.ts); this only bounds what is queued. Each id is fetched at most once per
 // run (a page moved mid-run lists twice).
 import type { Logger } from '../lib/log.ts';
-import type { Space } from '../schemas/index.ts';
+import type { FactsUpdate, Space } from '../schemas/index.ts';
 import { ConfluenceError } from './confluence-client.ts';
 import { IDS_PER_REQUEST, type ConfluenceSource } from './confluence-source.ts';
 import type { Enricher, ListedPage } from './enrich.ts';
@@ -52,6 +53,24 @@ export interface PullOptions {
    * its live document's is kept without fetching its body, and a live page that is gone is removed.
    */
   incremental?: boolean;
+}
+
+/**
+ * What a refresh does with a listed page of the base version: keeps its document (`unchanged`: same
+ * version and fingerprint), sends its new facts without its body (`facts`: same version and space, so
+ * the same HTML, but a parent trashed or moved, a restriction, a label or the policy changed its facts),
+ * or fetches its body (a new version, a page moved to another space — its links resolve against it —,
+ * or one the base does not hold). A full run has no base: every body.
+ */
+export function refreshChange(
+  base: LivePage | undefined,
+  facts: Pick<FactsUpdate, 'version' | 'fingerprint'>,
+  spaceKey: string,
+): 'unchanged' | 'facts' | 'body' {
+  if (!base || base.version !== facts.version) return 'body';
+  if (base.fingerprint === facts.fingerprint) return 'unchanged';
+  // A base document without a fingerprint predates refreshes: it may lack fields a facts update sets.
+  return base.fingerprint !== null && base.spaceKey === spaceKey ? 'facts' : 'body';
 }
 
 /** What the listing saw: every current page id with its version, the run's complete set of ids. */
@@ -181,13 +200,21 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
   // waiting for batches queued behind them.
   const deciding = new Set<Promise<void>>();
   const decide = async (refs: ListedPage[]) => {
-    const fingerprints = await opts.enrich.fingerprints(refs, signal);
+    const facts = await opts.enrich.facts(refs, signal);
     let unchanged = 0;
+    const updates: FactsUpdate[] = [];
     for (const [i, ref] of refs.entries()) {
-      if (opts.incremental && live?.get(ref.id)?.fingerprint === fingerprints[i]) unchanged++;
+      const base = opts.incremental ? live?.get(ref.id) : undefined;
+      const change = refreshChange(base, facts[i]!, ref.space.key);
+      if (change === 'unchanged') unchanged++;
+      else if (change === 'facts') updates.push(facts[i]!);
       else await toBodies.add(ref.id);
     }
     writer.keep(unchanged);
+    if (updates.length === 0) return;
+    const sending = writer.facts(updates);
+    await sending.sent;
+    await sending.acknowledged;
   };
   const fail = (err: unknown) => {
     failed.abort(err);

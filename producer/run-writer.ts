@@ -9,9 +9,10 @@
 // the latest topic behind the run. Both topics get the same key, partition and value buffer for a page, so
 // a send's records for partition p are the same in both and are compressed once (lib/kafka-produce.ts). Replays do not write it: they re-send what it (or an older run) holds.
 import { compressionType, partitionOf, type Compression, type Producer } from '../lib/kafka.ts';
-import { latestKey } from '../lib/latest-pages.ts';
+import { latestFactsKey, latestKey } from '../lib/latest-pages.ts';
 import { reframe, type Codecs } from '../lib/registry.ts';
 import type {
+  FactsUpdate,
   PageOrFailureEvent as PageOrFailure,
   HtmlPageEvent,
   PageRemoval,
@@ -67,6 +68,12 @@ export interface RunWriter {
   pages(batch: Iterable<RawPage | RawPageBytes>): Sending;
   /** A refresh: `count` more pages of the base version are kept as they are (counted in END's pagesTotal). */
   keep(count: number): void;
+  /**
+   * A refresh: pages of the base version whose facts changed and whose body did not, sent as facts
+   * updates (pages of the run, counted as sent ones; the latest-pages topic keeps each beside the page's
+   * raw record, see lib/latest-pages.ts). Same contract as `pages`.
+   */
+  facts(updates: Iterable<FactsUpdate>): Sending;
   /** HTML-topic writers (replay): re-sends converted pages and failures under this run's id. */
   forward(batch: PageOrFailure[]): Sending;
   /**
@@ -96,6 +103,8 @@ interface Item {
   id: string;
   /** A page of the run (counted), or a removal (counted as removed; a tombstone in the latest topic). */
   removal: boolean;
+  /** A facts update: kept in the latest topic under the page's facts key, not its page key. */
+  facts?: boolean;
   internal: boolean;
   event: RawPageEventToWrite | HtmlPageEvent;
 }
@@ -206,6 +215,22 @@ export function createRunWriter(opts: {
   const inFlight = createBudget(MAX_BYTES_IN_FLIGHT);
 
   /**
+   * A pull's records in the latest topic for one item: the page's raw record under its key (the raw
+   * record's key, partition and buffer), its facts update under its facts key, or, for a removal,
+   * tombstones of both. Both keys of a page are in its key's partition, so offsets order a facts update
+   * after the record it amends.
+   */
+  function latestRecords(item: Item, key: string, partition: number, value: Buffer | null): Message[] {
+    const facts = { key: latestFactsKey(sourceId, item.id), partition };
+    if (item.removal)
+      return [
+        { key, partition, value: null },
+        { ...facts, value: null },
+      ];
+    return [item.facts ? { ...facts, value } : { key, partition, value }];
+  }
+
+  /**
    * Sends each page once per run (ids already sent are skipped), iterating `batch` once: pages are
    * encoded one send at a time, as the in-flight budget allows, and let go of once encoded. A pull's
    * send carries the latest-pages records of the same pages (one request, acknowledged together).
@@ -245,9 +270,7 @@ export function createRunWriter(opts: {
         const latestBytes = kept === null || kept === value ? 0 : kept.length;
         if (size + value.length + latestBytes > MAX_SEND_BYTES) await flush();
         messages.push({ key, partition, value });
-        // The latest topic's partition is its own partitioner's (the same one, on the same key): equal to
-        // `partition` when both topics have the same partition count, as ensureTopics creates them.
-        if (keepsLatest) latest.push({ key, value: kept });
+        if (keepsLatest) latest.push(...latestRecords(item, key, partition, kept));
         size += value.length + latestBytes;
         if (item.removal) {
           counts.removed++;
@@ -284,11 +307,19 @@ export function createRunWriter(opts: {
     keep(count) {
       counts.unchanged += count;
     },
+    facts: (updates) =>
+      emit(updates, (facts) => ({
+        id: facts.id,
+        removal: false,
+        facts: true,
+        internal: recordedVisibility(facts).visibility === 'internal',
+        event: { runId, sourceId, page: null, marker: null, removal: null, facts },
+      })),
     forward: (batch) =>
       emit(batch, (event) => ({
         id: pageIdOf(event),
         removal: event.removal !== null,
-        internal: event.page?.visibility === 'internal',
+        internal: (event.page ?? event.facts)?.visibility === 'internal',
         event: { ...event, runId, sourceId },
       })),
     remove: (removals) =>

@@ -10,6 +10,8 @@ const files = [
   'page-removal',
   'raw-page',
   'html-page',
+  'facts-update',
+  'html-facts-update',
   'conversion-failure',
   'raw-page-event',
   'html-page-event',

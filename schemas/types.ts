@@ -75,6 +75,24 @@ export interface RawPage {
  */
 export type RawPageBytes = Omit<RawPage, 'body'> & { body: Buffer };
 
+/**
+ * A refresh: a page whose version is the live document's but whose facts (and so its fingerprint)
+ * changed: its new facts, sent without its body; the new version keeps the live HTML under them.
+ */
+export type FactsUpdate = Pick<
+  RawPage,
+  | 'id'
+  | 'version'
+  | 'space'
+  | 'restricted'
+  | 'ancestorRestricted'
+  | 'ancestors'
+  | 'labels'
+  | 'visibility'
+  | 'visibilityReason'
+  | 'fetchedAt'
+> & { fingerprint: string };
+
 export interface PageRef {
   id: string;
   title: string;
@@ -113,6 +131,19 @@ export interface HtmlPage {
   converter: string;
 }
 
+/** A FactsUpdate as the indexer applies it to the document copied from the base. */
+export type HtmlFactsUpdate = Pick<
+  HtmlPage,
+  | 'pageId'
+  | 'version'
+  | 'spaceName'
+  | 'spaceType'
+  | 'visibility'
+  | 'visibilityReason'
+  | 'breadcrumbs'
+  | 'labels'
+> & { fingerprint: string };
+
 /** A stretch of a page's text under one heading. */
 export interface Section {
   /** The heading's id, as Confluence makes it (`webui#anchor` opens it); empty before the first heading. */
@@ -133,25 +164,31 @@ interface EventOf {
   sourceId: string;
 }
 
-/** The raw pages topic: exactly one of page / marker is set (the Avro record allows any; readers check). */
+/**
+ * The raw pages topic: exactly one of page / marker / removal / facts is set (the Avro record allows
+ * any; readers check). `facts` came later: absent (null) in older records and left out by writers of
+ * the other kinds.
+ */
 export type RawPageEvent = EventOf &
   (
-    | { page: RawPage; marker: null; removal: null }
-    | { page: null; marker: RunMarker; removal: null }
-    | { page: null; marker: null; removal: PageRemoval }
+    | { page: RawPage; marker: null; removal: null; facts?: null }
+    | { page: null; marker: RunMarker; removal: null; facts?: null }
+    | { page: null; marker: null; removal: PageRemoval; facts?: null }
+    | { page: null; marker: null; removal: null; facts: FactsUpdate }
   );
 
 /** A raw page event as the producer writes it: the page's body may be its UTF-8 bytes (RawPageBytes). */
 export type RawPageEventToWrite =
-  RawPageEvent | (EventOf & { page: RawPageBytes; marker: null; removal: null });
+  RawPageEvent | (EventOf & { page: RawPageBytes; marker: null; removal: null; facts?: null });
 
-/** The HTML pages topic: exactly one of page / failure / marker is set. */
+/** The HTML pages topic: exactly one of page / failure / marker / removal / facts is set. */
 export type HtmlPageEvent = EventOf &
   (
-    | { page: HtmlPage; failure: null; marker: null; removal: null }
-    | { page: null; failure: ConversionFailure; marker: null; removal: null }
-    | { page: null; failure: null; marker: RunMarker; removal: null }
-    | { page: null; failure: null; marker: null; removal: PageRemoval }
+    | { page: HtmlPage; failure: null; marker: null; removal: null; facts?: null }
+    | { page: null; failure: ConversionFailure; marker: null; removal: null; facts?: null }
+    | { page: null; failure: null; marker: RunMarker; removal: null; facts?: null }
+    | { page: null; failure: null; marker: null; removal: PageRemoval; facts?: null }
+    | { page: null; failure: null; marker: null; removal: null; facts: HtmlFactsUpdate }
   );
 
 /** An HTML-topic event that changes one page of the run's version: converted, failed, or removed. */

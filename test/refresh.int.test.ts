@@ -34,13 +34,15 @@ interface Doc {
   visibility: string;
   visibilityReason: string;
   converter: string;
+  html: string;
+  runId: string;
 }
 
 /** A pull, and the indexer's verdict on it (flipped, or why not). */
 const pullAndDecide = async (full = false): Promise<RunSummary> =>
   (await pullUntilFlipped(env, log, full)).pull;
 
-const docFields: (keyof Doc)[] = ['version', 'visibility', 'visibilityReason', 'converter'];
+const docFields: (keyof Doc)[] = ['version', 'visibility', 'visibilityReason', 'converter', 'html', 'runId'];
 const siteDocs = () => aliasDocs<Doc>(env, SOURCE, docFields);
 
 /** Exactly the site's current pages, each at its latest version. */
@@ -90,15 +92,18 @@ describe('refreshes on the real stack', () => {
       label: 'internal-only',
       seed: 3,
     });
+    const before = await siteDocs();
     sim.admin.traffic.reset();
     const refresh = await pullAndDecide();
     expect(refresh.plan).toMatchObject({ kind: 'incremental', base: { baseRunId: first.runId } });
-    const fetched = [...changed.edited, ...changed.added, ...changed.restricted, ...changed.labelled];
+    const fetched = [...changed.edited, ...changed.added];
+    // A restriction or a label bumps no version: those pages are sent as facts updates, without bodies.
+    const factsOnly = [...changed.restricted, ...changed.labelled];
     const site = expectedPageIds(sim).length;
     expect(refresh).toMatchObject({
       baseRunId: first.runId,
       pages: site,
-      unchanged: site - fetched.length,
+      unchanged: site - fetched.length - factsOnly.length,
       removed: changed.trashed.length,
     });
     // What Confluence served: the changed bodies and nothing more.
@@ -115,6 +120,11 @@ describe('refreshes on the real stack', () => {
       visibility: 'internal',
       visibilityReason: 'label',
     });
+    // Their documents kept the HTML the base held, under this run's facts.
+    for (const id of factsOnly) {
+      expect(docs.get(id)!.html).toBe(before.get(id)!.html);
+      expect(docs.get(id)!.runId).toBe(refresh.runId);
+    }
   });
 
   it('a live version made by another converter makes the next run full', async () => {

@@ -3,6 +3,8 @@
 import {
   recordedVisibility,
   type DeadLetter,
+  type FactsUpdate,
+  type HtmlFactsUpdate,
   type HtmlPage,
   type HtmlPageEvent,
   type MarkerEvent,
@@ -24,6 +26,7 @@ export type Transformed =
   | { kind: 'page'; event: Extract<HtmlPageEvent, { page: HtmlPage }> }
   | { kind: 'marker'; marker: RunMarker; event: MarkerEvent<HtmlPageEvent> }
   | { kind: 'removal'; event: Extract<HtmlPageEvent, { removal: object }> }
+  | { kind: 'facts'; event: Extract<HtmlPageEvent, { facts: object }> }
   | {
       kind: 'failure';
       code: string;
@@ -44,7 +47,8 @@ export function wikiBaseOf(pageUrl: string): string | null {
 }
 
 /**
- * Maps one raw event to its output. Markers and removals pass unchanged; a page becomes an HTML page, or a failure
+ * Maps one raw event to its output. Markers and removals pass unchanged; a facts update keeps the HTML
+ * the base holds (nothing to convert); a page becomes an HTML page, or a failure
  * plus a dead letter when it cannot be converted — never an exception, so bad input cannot stop the
  * service.
  */
@@ -61,6 +65,13 @@ export function transformEvent(raw: RawPageEvent, now: number, convert: Convert 
   if (raw.removal) {
     const { removal } = raw;
     return { kind: 'removal', event: { runId, sourceId, page: null, failure: null, marker: null, removal } };
+  }
+  if (raw.facts) {
+    const facts = htmlFactsOf(raw.facts);
+    return {
+      kind: 'facts',
+      event: { runId, sourceId, page: null, failure: null, marker: null, removal: null, facts },
+    };
   }
   let page: HtmlPage;
   try {
@@ -108,6 +119,22 @@ function htmlPageOf(raw: RawPage, convert: Convert): HtmlPage {
     sections,
     fingerprint: raw.fingerprint,
     converter: CONVERTER_VERSION,
+  };
+}
+
+/** The document fields a facts update changes, its visibility held to the same rules as a page's. */
+function htmlFactsOf(facts: FactsUpdate): HtmlFactsUpdate {
+  const { visibility, reason } = recordedVisibility(facts);
+  return {
+    pageId: facts.id,
+    version: facts.version,
+    spaceName: facts.space.name,
+    spaceType: facts.space.type,
+    visibility,
+    visibilityReason: reason,
+    breadcrumbs: facts.ancestors.map((a) => a.title),
+    labels: facts.labels,
+    fingerprint: facts.fingerprint,
   };
 }
 

@@ -1,6 +1,6 @@
 // The latest-pages topic's key format and its inverse, and a record framed for another subject.
 import { describe, expect, it } from 'vitest';
-import { latestKey, latestKeyPrefix, parseLatestKey } from '../../lib/latest-pages.ts';
+import { latestFactsKey, latestKey, latestKeyPrefix, parseLatestKey } from '../../lib/latest-pages.ts';
 import { reframe } from '../../lib/registry.ts';
 
 describe('latest-pages keys', () => {
@@ -11,8 +11,10 @@ describe('latest-pages keys', () => {
     ] as const) {
       const key = latestKey(sourceId, pageId);
       expect(key).toBe(`${sourceId}/${pageId}`);
-      expect(parseLatestKey(key)).toEqual({ sourceId, pageId });
+      expect(parseLatestKey(key)).toEqual({ sourceId, pageId, facts: false });
+      expect(parseLatestKey(latestFactsKey(sourceId, pageId))).toEqual({ sourceId, pageId, facts: true });
       expect(key.startsWith(latestKeyPrefix(sourceId))).toBe(true);
+      expect(latestFactsKey(sourceId, pageId).startsWith(latestKeyPrefix(sourceId))).toBe(true);
     }
   });
 

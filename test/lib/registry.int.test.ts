@@ -52,6 +52,7 @@ describe('codec encoding', () => {
         page: { ...value.page!, body: Buffer.from(body) },
         marker: null,
         removal: null,
+        facts: null,
       };
       for (const codec of [codecs.rawPages, codecs.latestPages])
         expect((await codec.encode(bytes)).equals(await codec.encode(value))).toBe(true);

@@ -1,8 +1,9 @@
 // The producer's side of a refresh, against real Kafka and Elasticsearch: the live version is what an
 // indexer that builds refreshes would hold (the first run's pages, and a run state with its full-run
-// time). The next run reads every page's facts, fetches only the bodies whose fingerprint changed —
-// edits, additions, and pages whose restriction, breadcrumbs or labels changed without a version bump —
-// removes the pages Confluence says are gone, and counts every page of the new version in END.
+// time). The next run reads every page's facts, fetches only the bodies of new versions — edits and
+// additions —, sends pages whose restriction, breadcrumbs or labels changed without a version bump as
+// facts updates without their bodies, removes the pages Confluence says are gone, and counts every page
+// of the new version in END.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElasticsearch, type Elasticsearch } from '../../lib/elasticsearch.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
@@ -59,6 +60,7 @@ describe('a refresh (producer side)', () => {
           version: { type: 'integer' },
           fingerprint: { type: 'keyword', index: false, doc_values: false },
           converter: { type: 'keyword' },
+          spaceKey: { type: 'keyword' },
         },
       },
       aliases: { [alias]: {} },
@@ -67,7 +69,7 @@ describe('a refresh (producer side)', () => {
       refresh: true,
       operations: pages.flatMap((p) => [
         { index: { _index: index, _id: p.id } },
-        { pageId: p.id, version: p.version, fingerprint: p.fingerprint, converter },
+        { pageId: p.id, version: p.version, fingerprint: p.fingerprint, converter, spaceKey: p.space.key },
       ]),
     });
     const store = createRunStore(es, cfg.services.indexPrefix);
@@ -147,9 +149,17 @@ describe('a refresh (producer side)', () => {
       baseRunId: first.runId,
     });
     const events = await eventsOf(second.runId);
-    const changed = [edited!, added, labelled!, ...subtree(restrictedRoot), ...subtree(parent)].sort();
-    const sent = pagesOf(events);
-    expect(sent.map((p) => p.id).sort()).toEqual(changed);
+    // New versions are fetched; pages whose facts alone changed are sent without their bodies.
+    const bodies = [edited!, added, parent].sort();
+    const factsOnly = [labelled!, ...subtree(restrictedRoot), ...subtree(parent).slice(1)].sort();
+    const changed = [...bodies, ...factsOnly];
+    expect(
+      pagesOf(events)
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(bodies);
+    const sent = events.flatMap((e) => (e.facts ? [e.facts] : []));
+    expect(sent.map((p) => p.id).sort()).toEqual(factsOnly);
     expect(events.flatMap((e) => (e.removal ? [e.removal] : []))).toEqual([
       { pageId: trashed!, reason: REMOVAL_REASONS.gone },
     ]);
@@ -170,8 +180,8 @@ describe('a refresh (producer side)', () => {
     const now = expectedPageIds(sim);
     for (const m of ends) expect(m.pagesTotal).toBe(now.length);
     expect(second).toMatchObject({ pages: now.length, unchanged: now.length - changed.length, removed: 1 });
-    // Confluence served the changed bodies (and the trashed page's absence), nothing more.
-    expect(sim.admin.traffic.total.bodies).toBe(changed.length);
+    // Confluence served the new versions' bodies (and the trashed page's absence), nothing more.
+    expect(sim.admin.traffic.total.bodies).toBe(bodies.length);
     expect(second.confluenceBytes).toBe(sim.admin.traffic.total.bytes);
     expect(second.confluenceBytes).toBeLessThan(first.confluenceBytes);
   });

@@ -1,12 +1,12 @@
 // Full pulls from the simulator into the real Kafka and registry: the run contract of
 // docs/architecture.md as the transformer and indexer will see it, success and failure.
 import { afterAll, describe, expect, it } from 'vitest';
-import { latestKey } from '../../lib/latest-pages.ts';
+import { indexLatest, latestKey, readLatest } from '../../lib/latest-pages.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { producerConfig, type ProducerConfig } from '../../producer/config.ts';
 import { createRunWriter } from '../../producer/run-writer.ts';
 import { runPull } from '../../producer/run.ts';
-import type { RawPage, RawPageEvent, Run } from '../../schemas/index.ts';
+import type { FactsUpdate, RawPage, RawPageEvent, Run } from '../../schemas/index.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
 import { isolatedEnv } from '../stack/services.ts';
 import { captureLogger, expectedPageIds, simEnv } from './helpers.ts';
@@ -30,7 +30,7 @@ async function setup(name: string, sim: SimHandle, extra: Record<string, string>
 }
 
 /** The latest-pages topic, tombstones as null values. */
-async function readLatest(cfg: ProducerConfig, codecs: Codecs) {
+async function latestRecords(cfg: ProducerConfig, codecs: Codecs) {
   return readTopic<RawPageEvent | null>(testKafka(cfg.services), cfg.services.topics.latestPages, (b) =>
     b ? codecs.latestPages.decode(b) : Promise.resolve(null),
   );
@@ -69,6 +69,29 @@ const testPage = (id: string, spaceKey: string): RawPage => ({
   fetchedAt: 0,
   ...RAW_PAGE_DEFAULTS,
 });
+
+/** Run writers of source `s` on a test's own topics, through one connected producer. */
+async function writers(name: string, seed: number) {
+  const sim = await startSim({ seed, spaces: 1, pages: 3 });
+  cleanups.push(() => sim.close());
+  const { cfg, kafka } = await setup(name, sim);
+  const codecs = await createCodecs(cfg.services);
+  const { ensureTopics } = await import('../../lib/kafka.ts');
+  await ensureTopics(kafka, cfg.services);
+  const producer = kafka.producer();
+  await producer.connect();
+  const writer = (runId: string, replayOf: string | null = null) =>
+    createRunWriter({
+      producer,
+      codecs,
+      partitions: cfg.services.partitions,
+      runId,
+      sourceId: 's',
+      compression: 'zstd',
+      replayOf,
+    });
+  return { cfg, kafka, codecs, producer, writer };
+}
 
 describe('producer run', () => {
   it('emits START, every current page once, END with counts, and RUNNING then SUCCEEDED run records', async () => {
@@ -145,7 +168,7 @@ describe('producer run', () => {
     expect(mine[0]!.offsets.map((s) => s.start)).toEqual(done.offsets.map((s) => s.start));
 
     // The latest-pages topic holds each page once, keyed <source>/<page id>, with the same Avro bytes.
-    const latest = await readLatest(cfg, codecs);
+    const latest = await latestRecords(cfg, codecs);
     expect(latest.map((r) => r.key).sort()).toEqual(ids.map((id) => latestKey(cfg.sourceId, id)).sort());
     const rawOf = new Map(pages.map((p) => [p.value.page!.id, p.raw.subarray(5)]));
     expect(latest.every((r) => r.raw.subarray(5).equals(rawOf.get(r.value!.page!.id)!))).toBe(true);
@@ -221,24 +244,7 @@ describe('producer run', () => {
   });
 
   it('remove() sends removal events and tombstones the latest-pages topic; a replay leaves that topic alone', async () => {
-    const sim = await startSim({ seed: 15, spaces: 1, pages: 3 });
-    cleanups.push(() => sim.close());
-    const { cfg, kafka } = await setup('prod-remove', sim);
-    const codecs = await createCodecs(cfg.services);
-    const { ensureTopics } = await import('../../lib/kafka.ts');
-    await ensureTopics(kafka, cfg.services);
-    const producer = kafka.producer();
-    await producer.connect();
-    const writer = (runId: string, replayOf: string | null = null) =>
-      createRunWriter({
-        producer,
-        codecs,
-        partitions: cfg.services.partitions,
-        runId,
-        sourceId: 's',
-        compression: 'zstd',
-        replayOf,
-      });
+    const { cfg, codecs, producer, writer } = await writers('prod-remove', 15);
     const first = writer('01JF0000000000000000000010');
     await first.start();
     await first.pages([testPage('1', 'A'), testPage('2', 'A'), testPage('3', 'A')]).acknowledged;
@@ -278,13 +284,78 @@ describe('producer run', () => {
     const ends = raw.filter((r) => r.value.marker?.kind === 'END' && r.value.runId === run.runId);
     expect(ends.every((r) => r.value.marker!.pagesTotal === 2)).toBe(true);
     // Each pull's pages, then tombstones for 2 and 9; nothing from the replay.
-    const latest = await readLatest(cfg, codecs);
+    const latest = await latestRecords(cfg, codecs);
     const byKey = (key: string) => latest.filter((r) => r.key === key).map((r) => r.value?.runId ?? null);
     expect(byKey('s/1')).toEqual(['01JF0000000000000000000010', run.runId]);
     expect(byKey('s/3')).toEqual(['01JF0000000000000000000010', run.runId]);
     expect(byKey('s/2')).toEqual(['01JF0000000000000000000010', null]);
     expect(byKey('s/9')).toEqual([null]);
-    expect(latest).toHaveLength(7);
+    // A removal tombstones the page's facts key too (a facts update may be kept there).
+    expect(byKey('s/2/facts')).toEqual([null]);
+    expect(byKey('s/9/facts')).toEqual([null]);
+    expect(latest).toHaveLength(9);
+  });
+
+  it('facts() sends facts updates as pages of the run and keeps them beside their pages in the latest-pages topic, where a replay applies the later one', async () => {
+    const { cfg, kafka, codecs, producer, writer } = await writers('prod-facts', 16);
+    const update = (id: string, title: string): FactsUpdate => ({
+      id,
+      version: 1,
+      space: testPage(id, 'A').space,
+      restricted: false,
+      ancestorRestricted: true,
+      ancestors: [{ id: '77', title }],
+      labels: ['moved'],
+      visibility: 'internal',
+      visibilityReason: 'restricted-ancestor',
+      fingerprint: `f-${title}`,
+      fetchedAt: 1,
+    });
+    const first = writer('01JF0000000000000000000020');
+    await first.start();
+    await first.pages(['1', '2', '3'].map((id) => testPage(id, 'A'))).acknowledged;
+    await first.end({ requests: 0, retries: 0, rateLimited: 0 });
+    // Page 1: facts changed; page 2: facts changed, then a later run fetched it whole again.
+    const refresh = writer('01JF0000000000000000000021');
+    await refresh.start({ baseRunId: '01JF0000000000000000000020', fullAt: 0 });
+    await refresh.facts([update('1', 'Parent'), update('2', 'Parent'), update('1', 'twice')]).acknowledged;
+    refresh.keep(1);
+    const run = await refresh.end({ requests: 0, retries: 0, rateLimited: 0 });
+    expect(run).toMatchObject({ pages: 3, unchanged: 1, personalPages: 2 });
+    const full = writer('01JF0000000000000000000022');
+    await full.start();
+    await full.pages([{ ...testPage('2', 'A'), title: 'Whole again' }]).acknowledged;
+    await full.end({ requests: 0, retries: 0, rateLimited: 0 });
+    await producer.disconnect();
+
+    const { raw } = await readRun(cfg, codecs);
+    const facts = raw.filter((r) => r.value.facts).map((r) => [r.key, r.value.facts!.ancestors]);
+    expect(facts.sort()).toEqual([
+      ['s/1', [{ id: '77', title: 'Parent' }]],
+      ['s/2', [{ id: '77', title: 'Parent' }]],
+    ]);
+    const latest = await latestRecords(cfg, codecs);
+    const partitionOf = (key: string) => new Set(latest.filter((r) => r.key === key).map((r) => r.partition));
+    for (const id of ['1', '2']) expect(partitionOf(`s/${id}/facts`)).toEqual(partitionOf(`s/${id}`));
+
+    // A rebuild from the topic: page 1 under its facts update, page 2 as fetched last, page 3 as it was.
+    const index = await indexLatest(kafka, cfg.services.topics.latestPages, 's', codecs.latestPages);
+    const rebuilt = new Map<string, RawPage>();
+    await readLatest(kafka, codecs.latestPages, index, async (pages) => {
+      for (const p of pages) rebuilt.set(p.id, p);
+    });
+    expect([...rebuilt.keys()].sort()).toEqual(['1', '2', '3']);
+    expect(rebuilt.get('1')).toMatchObject({
+      body: '<p>x</p>',
+      ancestors: [{ id: '77', title: 'Parent' }],
+      parentId: '77',
+      labels: ['moved'],
+      visibility: 'internal',
+      visibilityReason: 'restricted-ancestor',
+      fingerprint: 'f-Parent',
+    });
+    expect(rebuilt.get('2')).toMatchObject({ title: 'Whole again', ancestors: [], visibility: null });
+    expect(rebuilt.get('3')).toMatchObject({ ancestors: [], fingerprint: null });
   });
 
   it('emits a page seen twice in one run (moved between spaces mid-pull) only once', async () => {

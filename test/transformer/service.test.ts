@@ -1,6 +1,6 @@
 // The transformer service's per-record logic: envelope mapping, visibility, wiki base.
 import { describe, expect, it } from 'vitest';
-import type { RawPage, RawPageEvent, RunMarker } from '../../schemas/index.ts';
+import type { FactsUpdate, RawPage, RawPageEvent, RunMarker } from '../../schemas/index.ts';
 import { transformEvent, wikiBaseOf } from '../../transformer/pipeline.ts';
 import { RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
 
@@ -110,6 +110,55 @@ describe('transformEvent', () => {
     ).toEqual({
       kind: 'removal',
       event: { runId: 'RUN1', sourceId: 'acme', page: null, failure: null, marker: null, removal },
+    });
+  });
+
+  it('passes a facts update on as the document fields it changes, converting nothing', () => {
+    const facts: FactsUpdate = {
+      id: '42',
+      version: 7,
+      space: { id: '1', key: 'ENG', name: 'Engineering (renamed)', type: 'global', status: 'current' },
+      restricted: false,
+      ancestorRestricted: true,
+      ancestors: [
+        { id: '1', title: 'Root' },
+        { id: '9', title: 'Parent' },
+      ],
+      labels: ['howto'],
+      visibility: 'internal',
+      visibilityReason: 'restricted-ancestor',
+      fingerprint: 'f2',
+      fetchedAt: NOW,
+    };
+    const raw = { runId: 'RUN1', sourceId: 'acme', page: null, marker: null, removal: null, facts };
+    expect(transformEvent(raw, NOW, () => expect.fail('nothing to convert'))).toEqual({
+      kind: 'facts',
+      event: {
+        runId: 'RUN1',
+        sourceId: 'acme',
+        page: null,
+        failure: null,
+        marker: null,
+        removal: null,
+        facts: {
+          pageId: '42',
+          version: 7,
+          spaceName: 'Engineering (renamed)',
+          spaceType: 'global',
+          visibility: 'internal',
+          visibilityReason: 'restricted-ancestor',
+          breadcrumbs: ['Root', 'Parent'],
+          labels: ['howto'],
+          fingerprint: 'f2',
+        },
+      },
+    });
+    // A facts update claiming public for what the rules make internal is internal all the same.
+    const claimed = { ...facts, visibility: 'public' as const, visibilityReason: 'default' as const };
+    const out = transformEvent({ ...raw, facts: claimed }, NOW);
+    expect(out.event.facts).toMatchObject({
+      visibility: 'internal',
+      visibilityReason: 'restricted-ancestor',
     });
   });
 

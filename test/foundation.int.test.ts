@@ -41,6 +41,7 @@ describe('real stack wiring', () => {
       },
       marker: null,
       removal: null,
+      facts: null,
     };
     const producer = kafka.producer();
     await producer.connect();

@@ -28,6 +28,7 @@ const event = (id: string, body: string): RawPageEvent => ({
   },
   marker: null,
   removal: null,
+  facts: null,
 });
 
 describe('codec encoding', () => {

@@ -9,8 +9,8 @@ import { backoffMs, isRetryableStatus, sleep } from './retry.ts';
 export interface BulkItem {
   index: string;
   id: string;
-  /** The document, serialized once (its size decides the chunking); null deletes the document. */
-  source: string | null;
+  /** The document's JSON, serialized once (its size decides the chunking); null deletes the document. */
+  source: string | Buffer | null;
   /** `source` is a partial update (`{"doc": …}`) of a document the index holds, which must exist. */
   update?: boolean;
 }
@@ -45,7 +45,7 @@ export function bulkBody(items: BulkItem[]): Buffer {
   const body = Buffer.allocUnsafe(all.reduce((n, line) => n + Buffer.byteLength(line) + 1, 0));
   let at = 0;
   for (const line of all) {
-    at += body.write(line, at);
+    at += typeof line === 'string' ? body.write(line, at) : line.copy(body, at);
     body[at++] = 0x0a; // \n
   }
   return body;

@@ -2,7 +2,7 @@
 // first; runs a marker of the chunk may have completed are finalized before the chunk is committed (a
 // crash after that redelivers the markers, and finalizing again is harmless).
 import type { Entry } from '../lib/consumer.ts';
-import type { HtmlPageEvent, MarkerEvent, PageOrFailureEvent } from '../schemas/index.ts';
+import type { IndexerEvent, MarkerEvent, IndexerChange } from '../schemas/index.ts';
 import type { crashHooks } from './crash.ts';
 import type { createFinalizer } from './finalize.ts';
 import type { RunCache } from './run-cache.ts';
@@ -16,8 +16,8 @@ export interface ChunkDeps {
 
 export function chunkHandler({ runs, finalizer, crash }: ChunkDeps) {
   /** Pages, failures and removals of one stretch between markers, each run's in its own bulk. */
-  const indexEvents = async (events: PageOrFailureEvent[]) => {
-    const byRun = new Map<RunIndex, PageOrFailureEvent[]>();
+  const indexEvents = async (events: IndexerChange[]) => {
+    const byRun = new Map<RunIndex, IndexerChange[]>();
     for (const event of events) {
       const run = await runs.receive(event);
       byRun.set(run, [...(byRun.get(run) ?? []), event]);
@@ -27,15 +27,15 @@ export function chunkHandler({ runs, finalizer, crash }: ChunkDeps) {
     if (written > 0) crash.checkpoint('after-bulk');
   };
 
-  const recordMarker = async (event: MarkerEvent<HtmlPageEvent>) => {
+  const recordMarker = async (event: MarkerEvent<IndexerEvent>) => {
     const run = await runs.receive(event, true);
     await run.recordMarker(event);
     crash.checkpoint('after-marker');
   };
 
-  return async (entries: Entry<HtmlPageEvent>[]): Promise<void> => {
+  return async (entries: Entry<IndexerEvent>[]): Promise<void> => {
     const marked = new Set<string>();
-    let pending: PageOrFailureEvent[] = [];
+    let pending: IndexerChange[] = [];
     for (const entry of entries) {
       if (entry.kind === 'skipped') continue; // logged and counted by the consumer
       const event = entry.value;

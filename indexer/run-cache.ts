@@ -4,7 +4,7 @@
 // once per `touchEveryMs` per run — never once per page. The write returns the stored state, so a run
 // the sweep failed meanwhile stops taking pages (partitions in flight wait for the same answer). Runs
 // not heard of for a while are forgotten (a late record opens them again from the store).
-import type { HtmlPageEvent } from '../schemas/index.ts';
+import type { IndexerEvent } from '../schemas/index.ts';
 import { RunIndex, type RunIndexDeps } from './run-index.ts';
 
 export type RunCache = ReturnType<typeof createRunCache>;
@@ -13,7 +13,7 @@ export function createRunCache(d: RunIndexDeps, touchEveryMs: number) {
   const runs = new Map<string, { at: number; run: Promise<RunIndex> }>();
   return {
     /** The run an event belongs to, opened on first sight; `always` records its activity now (markers). */
-    receive(event: HtmlPageEvent, always = false): Promise<RunIndex> {
+    receive(event: IndexerEvent, always = false): Promise<RunIndex> {
       const now = Date.now();
       const last = runs.get(event.runId);
       if (!always && last && now - last.at < touchEveryMs) return last.run;

@@ -5,10 +5,11 @@
 // follows are the pure functions of completion.ts.
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import type { Logger } from '../lib/log.ts';
-import { pageIdOf, type HtmlPageEvent, type MarkerEvent, type PageOrFailureEvent } from '../schemas/index.ts';
+import { pageIdOf, type IndexerEvent, type MarkerEvent, type IndexerChange } from '../schemas/index.ts';
 import { audienceCounts, moveAlias } from './alias.ts';
 import { copyBase, liftWriteBlock, RefreshImpossible } from './base-copy.ts';
 import { writeBulk, type BulkItem, type BulkOptions } from './bulk.ts';
+import { pageDocument } from './document.ts';
 import { closed, isDead, type RunState, type RunStatus } from './completion.ts';
 import type { IndexerConfig } from './config.ts';
 import { aliasName, runIndexName } from './index-names.ts';
@@ -46,7 +47,7 @@ export class RunIndex {
   }
 
   /** Initialize, on the first record of a run this process sees: its state, then its index. */
-  static async open(d: RunIndexDeps, event: HtmlPageEvent): Promise<RunIndex> {
+  static async open(d: RunIndexDeps, event: IndexerEvent): Promise<RunIndex> {
     const run = new RunIndex(d, await d.store.open(event));
     if (!closed(run.state)) await run.initialize();
     // A crash mid-copy may have left the base write-blocked, and the run was decided since.
@@ -130,13 +131,13 @@ export class RunIndex {
    * base), a facts update changes the copied document's facts fields. A page
    * Elasticsearch refuses (e.g. a mapping error) becomes a recorded failure of that page.
    */
-  async index(events: PageOrFailureEvent[]): Promise<number> {
+  async index(events: IndexerChange[]): Promise<number> {
     if (closed(this.state) || events.length === 0) return 0;
     const { store } = this.d;
-    const items: (BulkItem & { event?: PageOrFailureEvent })[] = [];
+    const items: (BulkItem & { event?: IndexerChange })[] = [];
     for (const event of events) {
       if (event.page) {
-        const source = JSON.stringify({ ...event.page, runId: this.runId, sourceId: this.sourceId });
+        const source = pageDocument(event.page, { runId: this.runId, sourceId: this.sourceId });
         items.push({ index: this.name, id: event.page.pageId, source, event });
       } else if (event.facts) {
         // The document copied from the base keeps its HTML; one it does not hold (404) is refused and
@@ -166,7 +167,7 @@ export class RunIndex {
     return items.length;
   }
 
-  async recordMarker(event: MarkerEvent<HtmlPageEvent>): Promise<void> {
+  async recordMarker(event: MarkerEvent<IndexerEvent>): Promise<void> {
     await this.d.store.recordMarker(event);
     const { kind, partition, partitions, pagesInPartition, pagesTotal, reason } = event.marker;
     this.log.info(

@@ -5,7 +5,7 @@
 //   marker   `marker:<runId>:<KIND>:<p>`      a START / END / ABORT seen on partition p
 //   failure  `failure:<runId>:<pageId>`       a page the run could not deliver (counted distinct)
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
-import type { HtmlPageEvent, RunMarker } from '../schemas/index.ts';
+import type { IndexerEvent, RunMarker } from '../schemas/index.ts';
 import type { BulkItem } from './bulk.ts';
 import { WENT_LIVE, type RunMarkers, type RunState } from './completion.ts';
 import { runIndexName, runsIndexName } from './index-names.ts';
@@ -22,7 +22,7 @@ export function createRunStore(es: Elasticsearch, prefix: string) {
   const index = runsIndexName(prefix);
 
   // First sight of a run is its START (each partition starts with one); a refresh's START names its base.
-  const fresh = (event: HtmlPageEvent, now: number): RunState => {
+  const fresh = (event: IndexerEvent, now: number): RunState => {
     const start = event.marker?.kind === 'START' ? event.marker : null;
     return {
       kind: 'run',
@@ -77,7 +77,7 @@ export function createRunStore(es: Elasticsearch, prefix: string) {
     },
 
     /** The run's state, created on first sight (a page may be redelivered before its START). */
-    async open(event: HtmlPageEvent, now = Date.now()): Promise<RunState> {
+    async open(event: IndexerEvent, now = Date.now()): Promise<RunState> {
       const existing = await this.get(event.runId);
       if (existing) return existing;
       const run = fresh(event, now);
@@ -88,7 +88,7 @@ export function createRunStore(es: Elasticsearch, prefix: string) {
       return (await this.get(event.runId)) ?? run;
     },
 
-    async recordMarker(event: HtmlPageEvent & { marker: RunMarker }): Promise<void> {
+    async recordMarker(event: IndexerEvent & { marker: RunMarker }): Promise<void> {
       const m = event.marker;
       await es.index({
         index,
@@ -146,7 +146,7 @@ export function createRunStore(es: Elasticsearch, prefix: string) {
     },
 
     /** A page the run could not deliver, as a bulk item (written with the batch's pages). */
-    failureItem(event: HtmlPageEvent, pageId: string, reason: string, stage: FailureStage): BulkItem {
+    failureItem(event: IndexerEvent, pageId: string, reason: string, stage: FailureStage): BulkItem {
       return {
         index,
         id: `failure:${event.runId}:${pageId}`,

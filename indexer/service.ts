@@ -14,7 +14,7 @@ import { createKafka, ensureTopics, type Kafka } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import type { StageDeps } from '../lib/service.ts';
-import type { HtmlPageEvent } from '../schemas/index.ts';
+import type { IndexerEvent } from '../schemas/index.ts';
 import { chunkHandler } from './chunk.ts';
 import type { IndexerConfig } from './config.ts';
 import { crashHooks, type CrashPoint } from './crash.ts';
@@ -67,14 +67,14 @@ export async function startIndexer(cfg: IndexerConfig, opts: IndexerOptions = {}
   const codecs = await createCodecs(cfg.services);
 
   await finalizer.recover();
-  const consumer = await startConsumer<HtmlPageEvent>({
+  const consumer = await startConsumer<IndexerEvent>({
     service: 'indexer',
     kafka,
     log,
     metrics,
     groupId: cfg.groupId,
     topic: cfg.services.topics.htmlPages,
-    decode: (value) => codecs.htmlPages.decode(value),
+    decode: codecs.htmlPages.decodeTexts,
     handle: (entries, ctx) => {
       heartbeat = ctx.heartbeat;
       return handleChunk(entries);

@@ -14,7 +14,14 @@ import {
 } from './errors.ts';
 import { registerSubject } from './schema-subject.ts';
 import { envelopeProblem, topicSchemas, type TopicKind } from '../schemas/index.ts';
-import type { DeadLetter, HtmlPageEvent, RawPageEvent, RawPageEventToWrite, Run } from '../schemas/index.ts';
+import type {
+  DeadLetter,
+  HtmlPageBytes,
+  HtmlPageEvent,
+  RawPageEvent,
+  RawPageEventToWrite,
+  Run,
+} from '../schemas/index.ts';
 
 /** A topic's codec: encodes what is written (`In`), decodes what is read (`T`). */
 export interface Codec<T, In = T> {
@@ -93,25 +100,34 @@ type TopicInputs = Omit<TopicValues, 'rawPages' | 'latestPages'> & {
   latestPages: RawPageEventToWrite;
 };
 
+/** The fields read or written as their UTF-8 bytes, by record name: a page's long texts. */
+const RAW_BODY = { RawPage: ['body'] };
+const HTML_TEXTS = { HtmlPage: ['html', 'text'], Section: ['text'] };
+
 /**
- * A raw page schema whose page body is `bytes`: Avro writes a string and bytes alike (a length, then
- * the bytes), so a body held as UTF-8 (RawPageBytes) is encoded without ever being a JS string.
- * For writing only; the registered schema says `string`.
+ * `schema` with the named string fields as `bytes`: Avro writes a string and bytes alike (a length,
+ * then the bytes), so a value held as UTF-8 (RawPageBytes, HtmlPageBytes) is written or read without
+ * ever being a JS string. The registered schema says `string`.
  */
-function withBodyBytes(node: unknown, inRawPage = false): unknown {
-  if (Array.isArray(node)) return node.map((n) => withBodyBytes(n, inRawPage));
+function withBytes(node: unknown, fields: Record<string, string[]>, record = ''): unknown {
+  if (Array.isArray(node)) return node.map((n) => withBytes(n, fields, record));
   if (!node || typeof node !== 'object') return node;
   const obj = node as Record<string, unknown>;
-  if (inRawPage && obj.name === 'body' && obj.type === 'string') return { ...obj, type: 'bytes' };
-  const rawPage = obj.type === 'record' ? obj.name === 'RawPage' : inRawPage;
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, withBodyBytes(v, rawPage)]));
+  if (obj.type === 'string' && fields[record]?.includes(obj.name as string)) return { ...obj, type: 'bytes' };
+  const inner = obj.type === 'record' ? (obj.name as string) : record;
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, withBytes(v, fields, inner)]));
 }
 
 async function createCodec<K extends TopicKind>(
   registry: SchemaRegistry,
   cfg: ServicesConfig,
   kind: K,
-): Promise<Codec<TopicValues[K], TopicInputs[K]>> {
+): Promise<
+  Codec<TopicValues[K], TopicInputs[K]> & {
+    /** A decode that reads the named string fields as their UTF-8 bytes (withBytes). */
+    decodeAs<V>(fields: Record<string, string[]>): (buffer: Buffer) => Promise<V>;
+  }
+> {
   const topic = cfg.topics[kind];
   let schemaId: number;
   try {
@@ -121,47 +137,41 @@ async function createCodec<K extends TopicKind>(
   }
   const reader = avro.Type.forSchema(topicSchemas[kind] as avro.Schema);
   const envelope = kind === 'rawPages' || kind === 'htmlPages' || kind === 'latestPages';
-  // One reader per writer schema id: read into our own schema, so a frame written with another
-  // subject's schema is refused (or resolved, when compatible) instead of passed on in the wrong shape.
-  const readers = new Map<number, (payload: Buffer) => unknown>();
-  async function readerFor(id: number): Promise<(payload: Buffer) => unknown> {
-    let read = readers.get(id);
-    if (read) return read;
-    let writer: avro.Type;
-    try {
-      writer = (await registry.getSchema(id)) as unknown as avro.Type;
-    } catch (err) {
-      if ((err as { status?: number }).status === 404)
-        throw new Undecodable('unknown-schema', `schema id ${id} is unknown to the registry`, { cause: err });
-      throw err; // the registry is away: the record may be fine, so it is retried, never skipped
-    }
-    if (reader.equals(writer)) read = (payload) => reader.fromBuffer(payload);
-    else {
-      let resolver: avro.Resolver;
+
+  /** Reads any registered writer id into `reader`, refusing what is not one of this topic's values. */
+  function decoder(reader: avro.Type) {
+    // One read per writer schema id: read into our own schema, so a frame written with another
+    // subject's schema is refused (or resolved, when compatible) instead of passed on in the wrong shape.
+    const readers = new Map<number, (payload: Buffer) => unknown>();
+    async function readerFor(id: number): Promise<(payload: Buffer) => unknown> {
+      let read = readers.get(id);
+      if (read) return read;
+      let writer: avro.Type;
       try {
-        resolver = reader.createResolver(writer);
+        writer = (await registry.getSchema(id)) as unknown as avro.Type;
       } catch (err) {
-        throw new Undecodable('incompatible-schema', `schema id ${id} is not a ${kind} schema`, {
-          cause: err,
-        });
+        if ((err as { status?: number }).status === 404)
+          throw new Undecodable('unknown-schema', `schema id ${id} is unknown to the registry`, {
+            cause: err,
+          });
+        throw err; // the registry is away: the record may be fine, so it is retried, never skipped
       }
-      read = (payload) => reader.fromBuffer(payload, resolver);
+      if (reader.equals(writer)) read = (payload) => reader.fromBuffer(payload);
+      else {
+        let resolver: avro.Resolver;
+        try {
+          resolver = reader.createResolver(writer);
+        } catch (err) {
+          throw new Undecodable('incompatible-schema', `schema id ${id} is not a ${kind} schema`, {
+            cause: err,
+          });
+        }
+        read = (payload) => reader.fromBuffer(payload, resolver);
+      }
+      readers.set(id, read);
+      return read;
     }
-    readers.set(id, read);
-    return read;
-  }
-  const encodeAsRead = framedEncoder(reader, schemaId, topic);
-  const encodeBodyBytes =
-    kind === 'rawPages' || kind === 'latestPages'
-      ? framedEncoder(avro.Type.forSchema(withBodyBytes(topicSchemas[kind]) as avro.Schema), schemaId, topic)
-      : encodeAsRead;
-  const bodyIsBytes = (value: unknown) =>
-    Buffer.isBuffer((value as { page?: { body?: unknown } | null }).page?.body);
-  return {
-    topic,
-    schemaId,
-    encode: async (value) => (bodyIsBytes(value) ? encodeBodyBytes : encodeAsRead)(value),
-    async decode(buffer) {
+    return async (buffer: Buffer): Promise<unknown> => {
       if (buffer.length === 0) throw new Undecodable('empty', 'the record value is empty');
       if (buffer.length < FRAME_HEADER || buffer[0] !== 0)
         throw new Undecodable('not-schema-framed', 'the value is not in the schema registry wire format');
@@ -176,8 +186,26 @@ async function createCodec<K extends TopicKind>(
       }
       const problem = envelope ? envelopeProblem(value) : null;
       if (problem) throw new Undecodable('not-an-event', problem);
-      return value as unknown as TopicValues[K];
-    },
+      return value;
+    };
+  }
+
+  const bytesType = (fields: Record<string, string[]>) =>
+    avro.Type.forSchema(withBytes(topicSchemas[kind], fields) as avro.Schema);
+  const encodeAsRead = framedEncoder(reader, schemaId, topic);
+  const encodeBodyBytes =
+    kind === 'rawPages' || kind === 'latestPages'
+      ? framedEncoder(bytesType(RAW_BODY), schemaId, topic)
+      : encodeAsRead;
+  const bodyIsBytes = (value: unknown) =>
+    Buffer.isBuffer((value as { page?: { body?: unknown } | null }).page?.body);
+  return {
+    topic,
+    schemaId,
+    encode: async (value) => (bodyIsBytes(value) ? encodeBodyBytes : encodeAsRead)(value),
+    decode: decoder(reader) as Codec<TopicValues[K]>['decode'],
+    decodeAs: <V>(fields: Record<string, string[]>) =>
+      decoder(bytesType(fields)) as (buffer: Buffer) => Promise<V>,
   };
 }
 
@@ -258,6 +286,16 @@ export async function createCodecs(
     createCodec(registry, cfg, 'runs'),
     createCodec(registry, cfg, 'latestPages'),
   ]);
-  return { rawPages, htmlPages, deadLetter, runs, latestPages };
+  return {
+    rawPages,
+    htmlPages: {
+      ...htmlPages,
+      /** The indexer's decode: a page's html, text and section texts as their UTF-8 bytes. */
+      decodeTexts: htmlPages.decodeAs<HtmlPageEvent<HtmlPageBytes>>(HTML_TEXTS),
+    },
+    deadLetter,
+    runs,
+    latestPages,
+  };
 }
 export type Codecs = Awaited<ReturnType<typeof createCodecs>>;

@@ -1,7 +1,7 @@
 // The page-event envelopes' one rule the Avro schemas cannot state: exactly one of page / failure /
 // marker / removal / facts is set. Decoders check it once, so every reader
 // after them narrows on the unions of types.ts instead of casting.
-import type { PageOrFailureEvent } from './types.ts';
+import type { IndexerChange } from './types.ts';
 
 const slots = ['page', 'failure', 'marker', 'removal', 'facts'] as const;
 
@@ -15,7 +15,7 @@ export function envelopeProblem(value: Record<string, unknown>): string | null {
 }
 
 /** The page an event that changes the run's version is about. */
-export function pageIdOf(event: PageOrFailureEvent): string {
+export function pageIdOf(event: IndexerChange): string {
   if (event.page) return event.page.pageId;
   if (event.facts) return event.facts.pageId;
   return event.failure ? event.failure.pageId : event.removal.pageId;

@@ -144,6 +144,16 @@ export type HtmlFactsUpdate = Pick<
   | 'labels'
 > & { fingerprint: string };
 
+/**
+ * An HTML page as the indexer reads it: its long texts (html, text, each section's text) as their UTF-8
+ * bytes, never decoded to JS strings (indexer/document.ts). Avro reads a string as bytes alike.
+ */
+export type HtmlPageBytes = Omit<HtmlPage, 'html' | 'text' | 'sections'> & {
+  html: Buffer;
+  text: Buffer;
+  sections: (Omit<Section, 'text'> & { text: Buffer })[];
+};
+
 /** A stretch of a page's text under one heading. */
 export interface Section {
   /** The heading's id, as Confluence makes it (`webui#anchor` opens it); empty before the first heading. */
@@ -181,21 +191,29 @@ export type RawPageEvent = EventOf &
 export type RawPageEventToWrite =
   RawPageEvent | (EventOf & { page: RawPageBytes; marker: null; removal: null; facts?: null });
 
-/** The HTML pages topic: exactly one of page / failure / marker / removal / facts is set. */
-export type HtmlPageEvent = EventOf &
+/** The HTML pages topic: exactly one of page / failure / marker / removal / facts is set (the indexer's pages: HtmlPageBytes). */
+export type HtmlPageEvent<P extends HtmlPage | HtmlPageBytes = HtmlPage> = EventOf &
   (
-    | { page: HtmlPage; failure: null; marker: null; removal: null; facts?: null }
+    | { page: P; failure: null; marker: null; removal: null; facts?: null }
     | { page: null; failure: ConversionFailure; marker: null; removal: null; facts?: null }
     | { page: null; failure: null; marker: RunMarker; removal: null; facts?: null }
     | { page: null; failure: null; marker: null; removal: PageRemoval; facts?: null }
     | { page: null; failure: null; marker: null; removal: null; facts: HtmlFactsUpdate }
   );
 
+/** An HTML-topic event as the indexer takes it: its page read as bytes (HtmlPageBytes), or as strings. */
+export type IndexerEvent = HtmlPageEvent<HtmlPage | HtmlPageBytes>;
+/** The indexer's PageOrFailureEvent. */
+export type IndexerChange = PageOrFailureEvent<HtmlPage | HtmlPageBytes>;
+
 /** An HTML-topic event that changes one page of the run's version: converted, failed, or removed. */
-export type PageOrFailureEvent = Extract<HtmlPageEvent, { marker: null }>;
+export type PageOrFailureEvent<P extends HtmlPage | HtmlPageBytes = HtmlPage> = Extract<
+  HtmlPageEvent<P>,
+  { marker: null }
+>;
 
 /** A marker event of either topic, once narrowed (`event.marker !== null`). */
-export type MarkerEvent<E extends RawPageEvent | HtmlPageEvent> = Extract<E, { marker: RunMarker }>;
+export type MarkerEvent<E extends RawPageEvent | IndexerEvent> = Extract<E, { marker: RunMarker }>;
 
 export interface DeadLetter {
   runId: string;

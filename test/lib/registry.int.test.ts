@@ -4,8 +4,8 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { createCodecs } from '../../lib/registry.ts';
-import type { RawPageEvent } from '../../schemas/index.ts';
-import { RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
+import type { HtmlPageEvent, RawPageEvent } from '../../schemas/index.ts';
+import { HTML_PAGE_DEFAULTS, RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
 import { isolatedConfig } from '../stack/services.ts';
 
 const cfg = isolatedConfig('registry-codec');
@@ -58,6 +58,43 @@ describe('codec encoding', () => {
       for (const codec of [codecs.rawPages, codecs.latestPages])
         expect((await codec.encode(bytes)).equals(await codec.encode(value))).toBe(true);
     }
+  });
+
+  it('reads a page’s html, text and section texts as their UTF-8 bytes for the indexer, the rest as decode does', async () => {
+    const codecs = await createCodecs(cfg);
+    const text = `Zürich – 東京 🚀 "quoted" ${'ß long text '.repeat(30_000)}`;
+    const value: HtmlPageEvent = {
+      runId: '01JF0000000000000000000000',
+      sourceId: 'acme',
+      page: {
+        ...HTML_PAGE_DEFAULTS,
+        pageId: '1',
+        title: 'Ünïcode',
+        html: `<p>${text}</p>`,
+        text,
+        url: 'https://acme.atlassian.net/wiki/spaces/ENG/pages/1',
+        spaceKey: 'ENG',
+        spaceName: 'Engineering',
+        spaceType: 'global',
+        visibility: 'public',
+        version: 3,
+        updatedAt: null,
+        sections: [{ anchor: 'h', path: ['Heading'], text: 'under the heading' }],
+      },
+      failure: null,
+      marker: null,
+      removal: null,
+    };
+    const framed = await codecs.htmlPages.encode(value);
+    const read = await codecs.htmlPages.decodeTexts(framed);
+    const { html, text: bytes, sections, ...rest } = read.page!;
+    expect([html, bytes, sections[0]!.text].every(Buffer.isBuffer)).toBe(true);
+    expect(html.toString()).toBe(value.page!.html);
+    expect(bytes.toString()).toBe(text);
+    expect(sections.map((s) => ({ ...s, text: s.text.toString() }))).toEqual(value.page!.sections);
+    expect({ ...value.page, ...rest }).toEqual(value.page);
+    expect({ ...read, page: null }).toEqual({ ...value, page: null });
+    await expect(codecs.htmlPages.decodeTexts(Buffer.from('garbage'))).rejects.toThrow(/wire format/);
   });
 
   it('gives each value its own buffer', async () => {

@@ -25,10 +25,10 @@ const shape = {
     .positive({ message: 'must be a number of minutes above 0, e.g. 360' })
     .max(30 * 24 * 60, { message: 'must be at most 43200 minutes (30 days), e.g. 360' })
     .default(360),
-  INDEX_BULK_MAX_BYTES: vars.int(64 * 1024, 100 * 1024 * 1024, 2 * 1024 * 1024).default(2 * 1024 * 1024),
+  INDEX_BULK_MAX_BYTES: vars.int(64 * 1024, 100 * 1024 * 1024, 1024 * 1024).default(1024 * 1024),
   INDEX_BULK_MAX_DOCS: vars.int(1, 100_000, 1000).default(1000),
   INDEX_BULK_CONCURRENCY: vars.int(1, 32, 2).default(2),
-  INDEXER_FETCH_MAX_BYTES: vars.int(64 * 1024, 256 * 1024 * 1024, 512 * 1024).default(512 * 1024),
+  INDEXER_FETCH_MAX_BYTES: vars.int(64 * 1024, 256 * 1024 * 1024, 256 * 1024).default(256 * 1024),
   INDEXER_PARTITIONS_CONCURRENCY: vars.int(1, 64, 3).default(3),
   INDEXER_SWEEP_SECONDS: vars.int(1, 86_400, 60).default(60),
 };

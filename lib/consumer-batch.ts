@@ -3,6 +3,7 @@
 // commit a chunk's offsets only once the service says its output is acknowledged.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { chunksOf } from './chunks.ts';
+import { collectGarbage } from './gc.ts';
 import type { EachBatchPayload, KafkaMessage } from './kafka.ts';
 import type { Logger } from './log.ts';
 import { Undecodable, type UndecodableCode } from './registry.ts';
@@ -17,6 +18,8 @@ export interface ChunkContext {
   partition: number;
   /** Keeps the group session alive during long work inside a chunk (e.g. waiting for a store). */
   heartbeat(): Promise<void>;
+  /** The chunk is one record larger than a whole chunk: collected before and after (lib/gc.ts). */
+  oversized: boolean;
 }
 
 export interface ChunkLimits {
@@ -90,11 +93,7 @@ export function batchLoop<T>(loop: BatchLoop<T>) {
 
   return async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const ctx: ChunkContext = {
-      topic: batch.topic,
-      partition: batch.partition,
-      heartbeat: payload.heartbeat,
-    };
+    const base = { topic: batch.topic, partition: batch.partition, heartbeat: payload.heartbeat };
     const timer = m.batchSeconds.startTimer();
     const chunks = chunksOf(
       batch.messages,
@@ -104,6 +103,8 @@ export function batchLoop<T>(loop: BatchLoop<T>) {
     );
     for (const chunk of chunks) {
       if (!loop.running() || !payload.isRunning() || payload.isStale()) break;
+      const ctx: ChunkContext = { ...base, oversized: (chunk[0]!.value?.length ?? 0) > loop.chunk.bytes };
+      if (ctx.oversized) collectGarbage();
       const entries: Entry<T>[] = [];
       for (const message of chunk) {
         const entry = await entryOf(message, ctx);
@@ -111,6 +112,7 @@ export function batchLoop<T>(loop: BatchLoop<T>) {
         entries.push(entry);
       }
       await loop.handle(entries, ctx);
+      if (ctx.oversized) collectGarbage();
       if (!loop.running()) return; // crashed meanwhile: nothing more is committed
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);

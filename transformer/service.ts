@@ -4,7 +4,8 @@ import { Counter, Registry } from 'prom-client';
 import { z } from 'zod';
 import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from '../lib/config.ts';
 import { chunksOf } from '../lib/chunks.ts';
-import { startConsumer, type Entry, type StageHandle } from '../lib/consumer.ts';
+import { startConsumer, type ChunkContext, type Entry, type StageHandle } from '../lib/consumer.ts';
+import { collectGarbage } from '../lib/gc.ts';
 import { compressionType, createKafka, DEFAULT_COMPRESSION, ensureTopics } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
@@ -90,7 +91,7 @@ export async function startTransformer(
       : null;
 
   /** Converts and encodes one chunk, in order; a record that is not ours goes to the dead letters as it came. */
-  async function transformChunk(entries: Entry<RawPageEvent>[], partition: number) {
+  async function transformChunk(entries: Entry<RawPageEvent>[], { partition, oversized }: ChunkContext) {
     const html: Outgoing[] = [];
     const dead: Outgoing[] = [];
     for (const entry of entries) {
@@ -111,6 +112,8 @@ export async function startTransformer(
       const raw = entry.value;
       const pageKey = key?.toString() ?? null;
       let out: Transformed = transformEvent(raw, Date.now(), opts.convert);
+      // A page of megabytes: the converter's tree and strings, given back before the output is encoded and sent.
+      if (oversized) collectGarbage({ release: true });
       let encoded = await codecs.htmlPages.encode(out.event);
       if (encoded.length > MAX_RECORD_BYTES && raw.page) {
         const tooLarge = `the HTML is ${encoded.length} bytes, over the topic's limit of ${MAX_RECORD_BYTES}`;
@@ -177,7 +180,7 @@ export async function startTransformer(
     groupId: cfg.groupId,
     topic: cfg.topics.rawPages,
     decode: (value) => codecs.rawPages.decode(value),
-    handle: async (entries, { partition }) => send(partition, await transformChunk(entries, partition)),
+    handle: async (entries, ctx) => send(ctx.partition, await transformChunk(entries, ctx)),
     chunk: CHUNK,
     fetch: FETCH,
     partitionsConcurrency: cfg.partitions,

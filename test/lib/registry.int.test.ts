@@ -84,6 +84,7 @@ describe('codec encoding', () => {
       failure: null,
       marker: null,
       removal: null,
+      facts: null,
     };
     const framed = await codecs.htmlPages.encode(value);
     const read = await codecs.htmlPages.decodeTexts(framed);

@@ -130,14 +130,13 @@ async function change(live: Map<string, number>, share: number): Promise<Map<str
 /** Page id → version in the live alias. */
 const liveVersions = async (p: Pipeline) =>
   new Map(
-    [...((await readLiveIndex(p.es, p.services.indexPrefix, 'bench'))?.pages ?? [])].map(([id, page]) => [
-      id,
-      page.version,
-    ]),
+    [...((await (await readLiveIndex(p.es, p.services.indexPrefix, 'bench'))?.pages) ?? [])].map(
+      ([id, page]) => [id, page.version],
+    ),
   );
 
 const describe = (name: string, s: Sync) =>
-  `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s; Confluence ${(s.pull.confluenceBytes / 1e6).toFixed(1)} MB in ` +
+  `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s (the pull ${(s.pull.durationMs / 1000).toFixed(1)} s, then to the flip ${(s.seconds - s.pull.durationMs / 1000).toFixed(1)} s); Confluence ${(s.pull.confluenceBytes / 1e6).toFixed(1)} MB in ` +
   `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s; load ${s.load}\n` +
   `  served by kind: ${breakdown(s.byRoute)}`;
 

@@ -32,10 +32,17 @@ export function pageMappings(textAnalyzer: string) {
       breadcrumbs: { type: 'text' as const, analyzer: textAnalyzer, fields: { keyword } },
       labels: keyword,
       author: keyword,
-      // Nested, so a search can tell which section of a page matched best (inner hits).
-      // Compared by the next refresh, never searched.
-      fingerprint: { type: 'keyword' as const, index: false, doc_values: false },
+      // Compared by the next refresh, never searched. The next refresh reads it from its doc values
+      // (`fingerprint.docvalues`, producer/live-index.ts): from the source, every document's HTML and text
+      // would be loaded to filter it. A sub-field, because a copy of an older index can take a new one.
+      fingerprint: {
+        type: 'keyword' as const,
+        index: false,
+        doc_values: false,
+        fields: { docvalues: { type: 'keyword' as const, index: false, doc_values: true } },
+      },
       converter: keyword,
+      // Nested, so a search can tell which section of a page matched best (inner hits).
       sections: {
         type: 'nested' as const,
         properties: {

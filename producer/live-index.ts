@@ -3,6 +3,7 @@
 // fully built (the indexer's run state, indexer/alias.ts), and each page's version and fingerprint — so
 // a refresh fetches only the bodies that changed, and a page the live index has and the listing did not
 // see is dropped only when Confluence confirms it is gone (pull.ts). No alias yet = a first sync.
+import type { estypes } from '@elastic/elasticsearch';
 import type { Elasticsearch } from '../lib/elasticsearch.ts';
 import { aliasHolders, liveRunState } from '../indexer/alias.ts';
 import { aliasName } from '../indexer/index-names.ts';
@@ -19,7 +20,11 @@ export interface LivePage {
 export interface LiveIndex extends LiveBase {
   /** The concrete index the alias points at. */
   index: string;
-  pages: Map<string, LivePage>;
+  /**
+   * Its documents, still being read when the rest is known: reading 100,000 of them takes a few seconds,
+   * so a run lists the site meanwhile.
+   */
+  pages: Promise<Map<string, LivePage>>;
 }
 
 const PAGE = 10_000;
@@ -34,30 +39,60 @@ async function converters(es: Elasticsearch, index: string): Promise<string[]> {
   return (buckets ?? []).map((b) => String(b.key));
 }
 
-async function livePages(es: Elasticsearch, index: string): Promise<Map<string, LivePage>> {
-  const pages = new Map<string, LivePage>();
-  let after: (string | number)[] | undefined;
+/** The doc-values copy of each document's fingerprint (indexer/template.ts). */
+const FINGERPRINT = 'fingerprint.docvalues';
+
+/** Every hit of `query` in `index`, page by page in id order. */
+async function eachHit(
+  es: Elasticsearch,
+  index: string,
+  request: Pick<estypes.SearchRequest, '_source' | 'docvalue_fields' | 'query'>,
+  visit: (hit: estypes.SearchHit<{ fingerprint?: string | null }>) => void,
+): Promise<void> {
+  let after: estypes.SortResults | undefined;
   for (;;) {
-    const res = await es.search<{ version?: number; fingerprint?: string | null; spaceKey?: string }>({
+    const res = await es.search<{ fingerprint?: string | null }>({
       index,
       size: PAGE,
-      _source: ['version', 'fingerprint', 'spaceKey'],
       sort: [{ pageId: 'asc' }],
+      ...request,
       ...(after ? { search_after: after } : {}),
     });
     const hits = res.hits?.hits ?? [];
-    for (const h of hits)
-      pages.set(h._id!, {
-        version: h._source?.version ?? 0,
-        fingerprint: h._source?.fingerprint ?? null,
-        spaceKey: h._source?.spaceKey ?? null,
-      });
-    if (hits.length < PAGE) return pages;
-    after = hits.at(-1)!.sort as (string | number)[];
+    hits.forEach(visit);
+    if (hits.length < PAGE) return;
+    after = hits.at(-1)!.sort;
   }
 }
 
-/** The live version of the source, or null when it has none (no alias: a first sync). */
+/**
+ * Each document's version, fingerprint and space from doc values, without loading its source (at
+ * 100,000 documents that took seconds); then, from the source, the fingerprints of documents indexed
+ * before the doc-values copy existed (copied from older versions, until the next full run).
+ */
+async function livePages(es: Elasticsearch, index: string): Promise<Map<string, LivePage>> {
+  const pages = new Map<string, LivePage>();
+  const first = (hit: estypes.SearchHit, field: string) =>
+    (hit.fields?.[field] as unknown[] | undefined)?.[0];
+  await eachHit(es, index, { _source: false, docvalue_fields: ['version', 'spaceKey', FINGERPRINT] }, (h) => {
+    pages.set(h._id!, {
+      version: Number(first(h, 'version') ?? 0),
+      fingerprint: (first(h, FINGERPRINT) as string | undefined) ?? null,
+      spaceKey: (first(h, 'spaceKey') as string | undefined) ?? null,
+    });
+  });
+  const older = { bool: { must_not: { exists: { field: FINGERPRINT } } } };
+  await eachHit(es, index, { _source: ['fingerprint'], query: older }, (h) => {
+    const page = pages.get(h._id!);
+    if (page) page.fingerprint = h._source?.fingerprint ?? null;
+  });
+  return pages;
+}
+
+/**
+ * The live version of the source, or null when it has none (no alias: a first sync); its pages come in
+ * their own time (the client must stay open until they have).
+ */
 export async function readLiveIndex(
   es: Elasticsearch,
   prefix: string,
@@ -67,10 +102,11 @@ export async function readLiveIndex(
   const targets = await aliasHolders(es, alias);
   if (targets.length === 0) return null;
   const index = targets.length === 1 ? targets[0]! : alias;
-  const [state, used, pages] = await Promise.all([
+  const pages = livePages(es, index);
+  pages.catch(() => {}); // the caller awaits it; a failure before then is not unhandled
+  const [state, used] = await Promise.all([
     targets.length === 1 ? liveRunState(es, prefix, sourceId) : Promise.resolve(null),
     converters(es, index),
-    livePages(es, index),
   ]);
   // A run state without fullAt is from an indexer that cannot build refreshes: the plan says full.
   const runId = state?.index === index ? state.runId : null;

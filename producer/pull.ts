@@ -41,13 +41,13 @@ export interface PullOptions {
   log: Logger;
   onProgress: (p: PullProgress) => void;
   /**
-   * What the live index holds (id → version). A listing is not a snapshot: a page moved mid-run from a
-   * space not yet listed into one already listed is seen in neither. So every live id the listing missed
+   * What the live index holds (id → version), read while the site is listed. A listing is not a
+   * snapshot: a page moved mid-run from a space not yet listed into one already listed is seen in neither. So every live id the listing missed
    * is asked for by id once the listing is done; a page still current is fetched and kept, and only the
    * rest — deleted, trashed, archived or no longer readable, as Confluence says — is dropped. So is a
    * page that now lives in a space outside the run's scope: the scope decides, not the live index.
    */
-  live?: ReadonlyMap<string, LivePage>;
+  live?: Promise<ReadonlyMap<string, LivePage>>;
   /**
    * A refresh: the live index is the base of the new version, so a listed page whose fingerprint matches
    * its live document's is kept without fetching its body, and a live page that is gone is removed.
@@ -201,10 +201,11 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
   const deciding = new Set<Promise<void>>();
   const decide = async (refs: ListedPage[]) => {
     const facts = await opts.enrich.facts(refs, signal);
+    const bases = opts.incremental ? await live : undefined;
     let unchanged = 0;
     const updates: FactsUpdate[] = [];
     for (const [i, ref] of refs.entries()) {
-      const base = opts.incremental ? live?.get(ref.id) : undefined;
+      const base = bases?.get(ref.id);
       const change = refreshChange(base, facts[i]!, ref.space.key);
       if (change === 'unchanged') unchanged++;
       else if (change === 'facts') updates.push(facts[i]!);
@@ -238,7 +239,7 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
     .then(async () => {
       if (signal.aborted) return;
       await toBodies.flush();
-      const missing = [...(live?.keys() ?? [])].filter((id) => !listed.has(id));
+      const missing = [...((await live)?.keys() ?? [])].filter((id) => !listed.has(id));
       for (const id of missing) {
         confirming.add(id);
         await toBodies.add(id);
@@ -271,8 +272,9 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
         }
         // Live pages asked for and not kept leave the new version; ids the base never had need nothing.
         const returned = new Set(pages.map((p) => p.id));
+        const base = await live;
         const removals = ids
-          .filter((id) => !returned.has(id) && live?.has(id))
+          .filter((id) => !returned.has(id) && base?.has(id))
           .map((pageId) => ({
             pageId,
             reason: outOfScope.has(pageId) ? REMOVAL_REASONS.outOfScope : REMOVAL_REASONS.gone,

@@ -90,26 +90,37 @@ export async function connectPull(services: ServicesConfig, log: Logger): Promis
   }
 }
 
-/** The live version: the base a refresh builds on, and the pages the pull drops only once confirmed gone. */
+/**
+ * The live version: the base a refresh builds on, and the pages the pull drops only once confirmed gone.
+ * Its pages are read while the run lists the site (the pull waits for them where it needs them).
+ */
 async function readLive(cfg: ProducerConfig): Promise<LiveIndex | null> {
   const es = createElasticsearch(cfg.services);
-  try {
-    return await readLiveIndex(es, cfg.services.indexPrefix, cfg.sourceId);
-  } catch (err) {
-    throw (
-      elasticsearchError(cfg.services, err) ??
-      new UserError(
-        `Cannot read the live index of ${cfg.sourceId} at ${cfg.services.elasticsearchUrl}: ${(err as Error).message}`,
-        {
-          exitCode: ExitCode.network,
-          hint: 'The run needs it to confirm deletions before dropping pages: check ELASTICSEARCH_URL and that Elasticsearch is up, then run again.',
-          cause: err,
-        },
-      )
+  const explain = (err: unknown) =>
+    elasticsearchError(cfg.services, err) ??
+    new UserError(
+      `Cannot read the live index of ${cfg.sourceId} at ${cfg.services.elasticsearchUrl}: ${(err as Error).message}`,
+      {
+        exitCode: ExitCode.network,
+        hint: 'The run needs it to confirm deletions before dropping pages: check ELASTICSEARCH_URL and that Elasticsearch is up, then run again.',
+        cause: err,
+      },
     );
-  } finally {
+  const live = await readLiveIndex(es, cfg.services.indexPrefix, cfg.sourceId).catch(async (err: unknown) => {
     await es.close();
+    throw explain(err);
+  });
+  if (!live) {
+    await es.close();
+    return null;
   }
+  const pages = live.pages
+    .catch((err: unknown) => {
+      throw explain(err);
+    })
+    .finally(() => es.close());
+  pages.catch(() => {}); // awaited by the pull
+  return { ...live, pages };
 }
 
 export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<RunSummary> {

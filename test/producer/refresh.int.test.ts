@@ -202,3 +202,37 @@ describe('a refresh (producer side)', () => {
     await expectFull(await run(), 'converter');
   });
 });
+
+describe('a live index whose pages cannot be read', () => {
+  it('fails the run (listing meanwhile) instead of dropping or keeping pages blind', async () => {
+    const sim = await startSim({ seed: 48, spaces: 1, pages: 10 });
+    cleanups.push(() => sim.close());
+    const cfg = producerConfig({ ...isolatedEnv('refresh-unread'), ...simEnv(sim) });
+    const kafka = testKafka(cfg.services);
+    cleanups.push(() => deleteTopics(kafka, cfg.services));
+    const es = createElasticsearch(cfg.services);
+    const index = runIndexName(cfg.services.indexPrefix, cfg.sourceId, '01JF0000000000000000000099');
+    cleanups.push(async () => {
+      await es.indices.delete({ index }, { ignore: [404] });
+      await es.close();
+    });
+    // The alias and its converters answer; reading its pages in id order does not (a text pageId).
+    await es.indices.create({
+      index,
+      mappings: { properties: { pageId: { type: 'text' }, converter: { type: 'keyword' } } },
+      aliases: { [aliasName(cfg.services.indexPrefix, cfg.sourceId)]: {} },
+    });
+    await es.index({
+      index,
+      id: '1',
+      refresh: true,
+      document: { pageId: '1', converter: CONVERTER_VERSION },
+    });
+    const summary = await runPull(cfg, { log: captureLogger().log });
+    expect(summary.status).toBe('FAILED');
+    // A failed run ends with ABORT: the alias stays where it is.
+    expect(summary.error).toMatch(
+      /Elasticsearch at \S+ refused the request[\s\S]*Fielddata is disabled on \[pageId\]/,
+    );
+  });
+});

@@ -8,6 +8,7 @@ import kafkajs, {
   type ISocketFactory,
   type ITopicConfig,
   type LogEntry,
+  type PartitionMetadata,
   type SASLOptions,
 } from 'kafkajs';
 import { readFile } from 'node:fs/promises';
@@ -374,15 +375,25 @@ const keyPartitioner = Partitioners.DefaultPartitioner();
 export function partitionOf(key: string, partitions: number): number {
   return keyPartitioner({
     topic: '',
-    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionMetadata: partitionMetadata(partitions),
+    message: { key, value: null },
+  });
+}
+/** The partitioner's view of `partitions` partitions, made once per count (it is asked once per page). */
+const metadataByCount = new Map<number, PartitionMetadata[]>();
+function partitionMetadata(partitions: number): PartitionMetadata[] {
+  let metadata = metadataByCount.get(partitions);
+  if (!metadata) {
+    metadata = Array.from({ length: partitions }, (_, partitionId) => ({
       partitionId,
       leader: 0,
       partitionErrorCode: 0,
       replicas: [],
       isr: [],
-    })),
-    message: { key, value: null },
-  });
+    }));
+    metadataByCount.set(partitions, metadata);
+  }
+  return metadata;
 }
 
 /**

@@ -4,7 +4,8 @@
 //   npm run bench:transform -- [--pages 5000] [--seed 1]
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createKafka, ensureTopics } from '../lib/kafka.ts';
+import { createKafka } from '../lib/kafka.ts';
+import { ensureTopics } from '../lib/kafka-topics.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';

@@ -10,7 +10,8 @@ import {
   verifyElasticsearch,
   type Elasticsearch,
 } from '../lib/elasticsearch.ts';
-import { createKafka, ensureTopics, type Kafka } from '../lib/kafka.ts';
+import { createKafka, type Kafka } from '../lib/kafka.ts';
+import { ensureTopics } from '../lib/kafka-topics.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import type { StageDeps } from '../lib/service.ts';

@@ -4,7 +4,8 @@
 //   fix); from the HTML topic they are indexed again (after a mapping change). `replayOf` = the run.
 // - A source, from the latest-pages topic (lib/latest-pages.ts): the latest raw page of every page id,
 //   as a new full run, however old its runs are. `replayOf` = that topic's name.
-import { createKafka, DEFAULT_COMPRESSION, ensureTopics, kafkaError, type Producer } from '../lib/kafka.ts';
+import { createKafka, DEFAULT_COMPRESSION, kafkaError, type Producer } from '../lib/kafka.ts';
+import { ensureTopics } from '../lib/kafka-topics.ts';
 import type { Logger } from '../lib/log.ts';
 import { createCodecs, type Codecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';

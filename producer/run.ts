@@ -3,7 +3,8 @@
 // id (pull.ts), straight to Kafka with at most one unacknowledged send per body worker, then close it.
 // Any listing that still fails after its retries aborts the whole run: a failed run, never a short one.
 import type { ServicesConfig } from '../lib/config.ts';
-import { createKafka, ensureTopics, kafkaError, type Kafka, type Producer } from '../lib/kafka.ts';
+import { createKafka, kafkaError, type Kafka, type Producer } from '../lib/kafka.ts';
+import { ensureTopics } from '../lib/kafka-topics.ts';
 import type { Logger } from '../lib/log.ts';
 import { createCodecs, registryError, type Codecs } from '../lib/registry.ts';
 import { newRunId } from '../lib/run-id.ts';

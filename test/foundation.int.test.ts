@@ -1,7 +1,8 @@
 // The wiring, end to end on the real stack: Avro through the registry, Kafka round trip,
 // Elasticsearch index and search, and an alias moved between two indices in one _aliases call.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, ensureTopics } from '../lib/kafka.ts';
+import { createKafka } from '../lib/kafka.ts';
+import { ensureTopics } from '../lib/kafka-topics.ts';
 import { createCodecs } from '../lib/registry.ts';
 import { createElasticsearch } from '../lib/elasticsearch.ts';
 import { createLogger } from '../lib/log.ts';

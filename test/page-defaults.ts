@@ -23,3 +23,22 @@ export const HTML_PAGE_DEFAULTS = {
   fingerprint: null,
   converter: '',
 } satisfies Partial<HtmlPage>;
+
+/** A public HTML page of version 3 in the ENG space of acme.atlassian.net, holding `text`. */
+export function htmlPage(pageId: string, text: string, extra: Partial<HtmlPage> = {}): HtmlPage {
+  return {
+    ...HTML_PAGE_DEFAULTS,
+    pageId,
+    title: `Title ${pageId}`,
+    html: `<p>${text}</p>`,
+    text,
+    url: `https://acme.atlassian.net/wiki/spaces/ENG/pages/${pageId}`,
+    spaceKey: 'ENG',
+    spaceName: 'Engineering',
+    spaceType: 'global',
+    visibility: 'public',
+    version: 3,
+    updatedAt: null,
+    ...extra,
+  };
+}

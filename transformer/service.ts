@@ -6,7 +6,8 @@ import { readConfig, servicesConfig, vars, type Env, type ServicesConfig } from 
 import { chunksOf } from '../lib/chunks.ts';
 import { startConsumer, type ChunkContext, type Entry, type StageHandle } from '../lib/consumer.ts';
 import { collectGarbage } from '../lib/gc.ts';
-import { compressionType, createKafka, DEFAULT_COMPRESSION, ensureTopics } from '../lib/kafka.ts';
+import { compressionType, createKafka, DEFAULT_COMPRESSION } from '../lib/kafka.ts';
+import { ensureTopics } from '../lib/kafka-topics.ts';
 import { createLogger } from '../lib/log.ts';
 import { createCodecs } from '../lib/registry.ts';
 import type { StageDeps } from '../lib/service.ts';

@@ -1,30 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { pageDocument } from '../../indexer/document.ts';
 import type { HtmlPage, HtmlPageBytes } from '../../schemas/index.ts';
-import { HTML_PAGE_DEFAULTS } from '../page-defaults.ts';
+import { htmlPage } from '../page-defaults.ts';
 
 // Every byte JSON must escape, and characters it must not: quotes, backslashes, each control
 // character, DEL, Latin-1, other scripts, an astral character, the line separators JavaScript treats apart.
 const NASTY = `"quoted" back\\slash ${Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)).join('')}\x7f Zürich – 東京 עברית 🚀 \u2028\u2029 </script>`;
 
-const page = (text: string): HtmlPage => ({
-  ...HTML_PAGE_DEFAULTS,
-  pageId: '42',
-  title: `Title ${text}`,
-  html: `<p>${text}</p>`,
-  text,
-  url: 'https://acme.atlassian.net/wiki/spaces/ENG/pages/42',
-  spaceKey: 'ENG',
-  spaceName: 'Engineering',
-  spaceType: 'global',
-  visibility: 'public',
-  version: 3,
-  updatedAt: null,
-  sections: [
-    { anchor: '', path: [], text: `intro ${text}` },
-    { anchor: 'h-2', path: ['A "heading"', text], text },
-  ],
-});
+const page = (text: string): HtmlPage =>
+  htmlPage('42', text, {
+    title: `Title ${text}`,
+    sections: [
+      { anchor: '', path: [], text: `intro ${text}` },
+      { anchor: 'h-2', path: ['A "heading"', text], text },
+    ],
+  });
 
 const asBytes = (p: HtmlPage): HtmlPageBytes => ({
   ...p,

@@ -4,7 +4,8 @@
 // Reusable by end-to-end tests.
 import type { ServicesConfig } from '../../lib/config.ts';
 import { createElasticsearch } from '../../lib/elasticsearch.ts';
-import { createKafka, ensureTopics, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { createKafka, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { ensureTopics } from '../../lib/kafka-topics.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';

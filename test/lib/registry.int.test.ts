@@ -5,7 +5,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { createCodecs } from '../../lib/registry.ts';
 import type { HtmlPageEvent, RawPageEvent } from '../../schemas/index.ts';
-import { HTML_PAGE_DEFAULTS, RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
+import { htmlPage, RAW_PAGE_DEFAULTS } from '../page-defaults.ts';
 import { isolatedConfig } from '../stack/services.ts';
 
 const cfg = isolatedConfig('registry-codec');
@@ -66,21 +66,10 @@ describe('codec encoding', () => {
     const value: HtmlPageEvent = {
       runId: '01JF0000000000000000000000',
       sourceId: 'acme',
-      page: {
-        ...HTML_PAGE_DEFAULTS,
-        pageId: '1',
+      page: htmlPage('1', text, {
         title: 'Ünïcode',
-        html: `<p>${text}</p>`,
-        text,
-        url: 'https://acme.atlassian.net/wiki/spaces/ENG/pages/1',
-        spaceKey: 'ENG',
-        spaceName: 'Engineering',
-        spaceType: 'global',
-        visibility: 'public',
-        version: 3,
-        updatedAt: null,
         sections: [{ anchor: 'h', path: ['Heading'], text: 'under the heading' }],
-      },
+      }),
       failure: null,
       marker: null,
       removal: null,

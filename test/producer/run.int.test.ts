@@ -76,7 +76,7 @@ async function writers(name: string, seed: number) {
   cleanups.push(() => sim.close());
   const { cfg, kafka } = await setup(name, sim);
   const codecs = await createCodecs(cfg.services);
-  const { ensureTopics } = await import('../../lib/kafka.ts');
+  const { ensureTopics } = await import('../../lib/kafka-topics.ts');
   await ensureTopics(kafka, cfg.services);
   const producer = kafka.producer();
   await producer.connect();
@@ -363,7 +363,7 @@ describe('producer run', () => {
     cleanups.push(() => sim.close());
     const { cfg, kafka } = await setup('prod-dedupe', sim);
     const codecs = await createCodecs(cfg.services);
-    const { ensureTopics } = await import('../../lib/kafka.ts');
+    const { ensureTopics } = await import('../../lib/kafka-topics.ts');
     await ensureTopics(kafka, cfg.services);
     const producer = kafka.producer();
     await producer.connect();

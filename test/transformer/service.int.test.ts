@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKafka, ensureTopics, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { createKafka, partitionOf, type Kafka, type Producer } from '../../lib/kafka.ts';
+import { ensureTopics } from '../../lib/kafka-topics.ts';
 import { createLogger } from '../../lib/log.ts';
 import { createCodecs, type Codecs } from '../../lib/registry.ts';
 import { newRunId } from '../../lib/run-id.ts';

@@ -2,6 +2,7 @@
 // record or skip it with its reason, hand bounded chunks to the service, heartbeat between them, and
 // commit a chunk's offsets only once the service says its output is acknowledged.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { createChunkGate } from './chunk-gate.ts';
 import { chunksOf } from './chunks.ts';
 import { collectGarbage } from './gc.ts';
 import type { EachBatchPayload, KafkaMessage } from './kafka.ts';
@@ -18,7 +19,10 @@ export interface ChunkContext {
   partition: number;
   /** Keeps the group session alive during long work inside a chunk (e.g. waiting for a store). */
   heartbeat(): Promise<void>;
-  /** The chunk is one record larger than a whole chunk: collected before and after (lib/gc.ts). */
+  /**
+   * The chunk is one record larger than a whole chunk: it runs alone (lib/chunk-gate.ts), collected
+   * before and after (lib/gc.ts).
+   */
   oversized: boolean;
 }
 
@@ -47,6 +51,7 @@ const RETRY_DECODE_MS = [200, 500, 1_000, 2_000, 5_000];
 /** Makes the `eachBatch` callback of one consumer. */
 export function batchLoop<T>(loop: BatchLoop<T>) {
   const m = loopMetrics(loop.service, loop.metrics);
+  const gate = createChunkGate();
 
   /** Decodes, or says why not; waits (heartbeating) while the registry cannot be asked. */
   async function entryOf(message: KafkaMessage, ctx: ChunkContext): Promise<Entry<T> | null> {
@@ -104,15 +109,20 @@ export function batchLoop<T>(loop: BatchLoop<T>) {
     for (const chunk of chunks) {
       if (!loop.running() || !payload.isRunning() || payload.isStale()) break;
       const ctx: ChunkContext = { ...base, oversized: (chunk[0]!.value?.length ?? 0) > loop.chunk.bytes };
-      if (ctx.oversized) collectGarbage();
-      const entries: Entry<T>[] = [];
-      for (const message of chunk) {
-        const entry = await entryOf(message, ctx);
-        if (!entry) return;
-        entries.push(entry);
+      await gate.enter(ctx.oversized);
+      try {
+        if (ctx.oversized) collectGarbage();
+        const entries: Entry<T>[] = [];
+        for (const message of chunk) {
+          const entry = await entryOf(message, ctx);
+          if (!entry) return;
+          entries.push(entry);
+        }
+        await loop.handle(entries, ctx);
+        if (ctx.oversized) collectGarbage();
+      } finally {
+        gate.leave(ctx.oversized);
       }
-      await loop.handle(entries, ctx);
-      if (ctx.oversized) collectGarbage();
       if (!loop.running()) return; // crashed meanwhile: nothing more is committed
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);

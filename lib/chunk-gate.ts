@@ -2,6 +2,7 @@
 // megabytes) runs alone: two such pages converted at once, or one beside the other partitions' chunks,
 // were a stage's memory peaks, more often the larger the site (bench/README.md#end-to-end-memory).
 // A waiting oversized chunk goes before chunks that arrive after it, so it is never starved.
+import { createWakeUp } from './wake-up.ts';
 
 export interface ChunkGate {
   /** Resolves when the chunk may start; `alone` waits for every running chunk and keeps others out. */
@@ -14,20 +15,14 @@ export function createChunkGate(): ChunkGate {
   let running = 0;
   let aloneRunning = false;
   let aloneWaiting = 0;
-  let waiters: (() => void)[] = [];
-  const wait = () => new Promise<void>((resolve) => waiters.push(resolve));
-  const wake = () => {
-    const woken = waiters;
-    waiters = [];
-    woken.forEach((w) => w());
-  };
+  const changed = createWakeUp();
   return {
     async enter(alone) {
       if (!alone) {
-        while (aloneRunning || aloneWaiting > 0) await wait();
+        while (aloneRunning || aloneWaiting > 0) await changed.next();
       } else {
         aloneWaiting++;
-        while (aloneRunning || running > 0) await wait();
+        while (aloneRunning || running > 0) await changed.next();
         aloneWaiting--;
         aloneRunning = true;
       }
@@ -36,7 +31,7 @@ export function createChunkGate(): ChunkGate {
     leave(alone) {
       running--;
       if (alone) aloneRunning = false;
-      wake();
+      changed.wakeAll();
     },
   };
 }

@@ -15,6 +15,7 @@ import type { Enricher, ListedPage } from './enrich.ts';
 import type { LivePage } from './live-index.ts';
 import { SEARCH_LIMIT } from './restrictions.ts';
 import type { RunWriter } from './run-writer.ts';
+import { createWakeUp } from '../lib/wake-up.ts';
 
 export interface PullProgress {
   spacesDone: number;
@@ -83,31 +84,30 @@ const spacesListedAtOnce = (concurrency: number) => Math.max(1, Math.ceil(concur
 function createBatchQueue<T>(capacity: number) {
   const batches: T[][] = [];
   let closed = false;
-  const takers: (() => void)[] = [];
-  const pushers: (() => void)[] = [];
-  const wakeAll = (waiters: (() => void)[]) => waiters.splice(0).forEach((w) => w());
+  const taken = createWakeUp(); // room for a push
+  const pushed = createWakeUp(); // a batch for a take
   return {
     async push(batch: T[]) {
-      while (batches.length >= capacity && !closed) await new Promise<void>((r) => pushers.push(r));
+      while (batches.length >= capacity && !closed) await taken.next();
       batches.push(batch);
-      wakeAll(takers);
+      pushed.wakeAll();
     },
     /** The next batch, or undefined once closed and drained. */
     async take(): Promise<T[] | undefined> {
       for (;;) {
         const batch = batches.shift();
         if (batch) {
-          wakeAll(pushers);
+          taken.wakeAll();
           return batch;
         }
         if (closed) return undefined;
-        await new Promise<void>((r) => takers.push(r));
+        await pushed.next();
       }
     },
     close() {
       closed = true;
-      wakeAll(takers);
-      wakeAll(pushers);
+      pushed.wakeAll();
+      taken.wakeAll();
     },
   };
 }

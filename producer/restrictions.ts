@@ -16,6 +16,7 @@ import {
   type SpaceFacts,
 } from './page-facts.ts';
 import { ConfluenceError, type ConfluenceClient } from './confluence-client.ts';
+import { createWakeUp } from '../lib/wake-up.ts';
 
 /** Confluence caps a content search with expansions (and no body) at 200 results. */
 export const SEARCH_LIMIT = 200;
@@ -207,13 +208,7 @@ export function createRestrictionReader(
     };
     /** Spaces listed to the end, and loads waiting for the next one. */
     const listedSpaces = new Set<string>();
-    let spaceWaiters: (() => void)[] = [];
-    const nextSpaceListed = () => new Promise<void>((resolve) => spaceWaiters.push(resolve));
-    const wakeSpaceWaiters = () => {
-      const waiters = spaceWaiters;
-      spaceWaiters = [];
-      waiters.forEach((w) => w());
-    };
+    const spaceFinished = createWakeUp();
     // A page's ancestors are in its space: once every page's space is listed, what is missing is not
     // going to be listed.
     const allListed = (pages: readonly PagePlace[]) =>
@@ -242,19 +237,19 @@ export function createRestrictionReader(
           if (listed) ask(open, signal);
           const waits = open.map(askedOrListed).filter((p) => p !== undefined);
           if (waits.length === 0) return; // nothing a search could tell (not an id)
-          await (listed ? Promise.all(waits) : Promise.race([Promise.all(waits), nextSpaceListed()]));
+          await (listed ? Promise.all(waits) : Promise.race([Promise.all(waits), spaceFinished.next()]));
           signal?.throwIfAborted();
         }
       },
       spaceListed(spaceId) {
         listedSpaces.add(spaceId);
-        wakeSpaceWaiters();
+        spaceFinished.wakeAll();
       },
       listingDone() {
         listingDone = true;
         for (const waiters of askWaiters.values()) waiters.forEach((w) => w());
         askWaiters.clear();
-        wakeSpaceWaiters();
+        spaceFinished.wakeAll();
       },
       of: (pageId) => (unreadable ? unknownFacts : collector.of(pageId)),
     };

@@ -63,28 +63,39 @@ function latestPagesSpec(cfg: ServicesConfig): ITopicConfig {
  * topics' partition count. The first thing every service asks Kafka, so an unreachable Kafka is reported here.
  */
 export async function ensureTopics(kafka: Kafka, cfg: ServicesConfig): Promise<number> {
+  return withAdmin(kafka, cfg, async (admin) => {
+    await createMissing(admin, topicSpecs(cfg));
+    const names = [cfg.topics.rawPages, cfg.topics.htmlPages, cfg.topics.latestPages];
+    const { topics } = await admin.fetchTopicMetadata({ topics: names });
+    // The answer lists the topics in the broker's order, not in the order asked for.
+    const [raw, html, latest] = names.map((name) => topics.find((t) => t.name === name));
+    // Partition p of the raw topic is converted into partition p of the HTML topic, and a page's latest
+    // records (its page, its facts update) go to the partition its key hashes to among the raw topic's.
+    for (const [other, why] of [
+      [html, 'The transformer writes raw partition p to HTML partition p'],
+      [latest, "A pull writes a page's latest records to its raw partition's number"],
+    ] as const) {
+      if (raw && other && raw.partitions.length !== other.partitions.length)
+        throw new UserError(
+          `Topics ${raw.name} (${raw.partitions.length} partitions) and ${other.name} (${other.partitions.length}) differ in partition count`,
+          { hint: `${why}: give both topics the same partition count.` },
+        );
+    }
+    return raw!.partitions.length;
+  });
+}
+
+/** Runs `work` on an admin connection, closed after it; a Kafka failure is reported as what it is. */
+async function withAdmin<T>(
+  kafka: Kafka,
+  cfg: ServicesConfig,
+  work: (admin: Admin) => Promise<T>,
+): Promise<T> {
   const admin = kafka.admin();
   try {
     await admin.connect();
     try {
-      await createMissing(admin, topicSpecs(cfg));
-      const names = [cfg.topics.rawPages, cfg.topics.htmlPages, cfg.topics.latestPages];
-      const { topics } = await admin.fetchTopicMetadata({ topics: names });
-      // The answer lists the topics in the broker's order, not in the order asked for.
-      const [raw, html, latest] = names.map((name) => topics.find((t) => t.name === name));
-      // Partition p of the raw topic is converted into partition p of the HTML topic, and a page's latest
-      // records (its page, its facts update) go to the partition its key hashes to among the raw topic's.
-      for (const [other, why] of [
-        [html, 'The transformer writes raw partition p to HTML partition p'],
-        [latest, "A pull writes a page's latest records to its raw partition's number"],
-      ] as const) {
-        if (raw && other && raw.partitions.length !== other.partitions.length)
-          throw new UserError(
-            `Topics ${raw.name} (${raw.partitions.length} partitions) and ${other.name} (${other.partitions.length}) differ in partition count`,
-            { hint: `${why}: give both topics the same partition count.` },
-          );
-      }
-      return raw!.partitions.length;
+      return await work(admin);
     } finally {
       await admin.disconnect();
     }
@@ -127,23 +138,15 @@ export async function ensureCompactedTopics(
   cfg: ServicesConfig,
   topics: { topic: string; partitions: number }[],
 ): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    try {
-      await createMissing(
-        admin,
-        topics.map(({ topic, partitions }) => ({
-          topic,
-          numPartitions: partitions,
-          replicationFactor: -1,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-        })),
-      );
-    } finally {
-      await admin.disconnect();
-    }
-  } catch (err) {
-    throw kafkaError(cfg, err) ?? err;
-  }
+  await withAdmin(kafka, cfg, (admin) =>
+    createMissing(
+      admin,
+      topics.map(({ topic, partitions }) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: -1,
+        configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+      })),
+    ),
+  );
 }

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EnvHttpProxyAgent } from 'undici';
 import type { Logger } from '../lib/log.ts';
 import type { ProxyConfig } from './config.ts';
+import { ACCEPT_ENCODING, decodedBody, isInflateError, UnsupportedCodingError } from './content-coding.ts';
 import { createListingSplitter, elementText } from './listing-split.ts';
 import { createPace } from './pace.ts';
 import { nextLink, resolveNext } from './paging.ts';
@@ -52,7 +53,7 @@ export interface ConfluenceStats {
   requests: number;
   retries: number;
   rateLimited: number;
-  /** Response body bytes read from Confluence. */
+  /** Response body bytes read from Confluence, as they came on the wire (gzip-compressed: content-coding.ts). */
   bytes: number;
 }
 
@@ -136,13 +137,10 @@ function isScopeFailure(category: string | undefined, title: string): boolean {
  * The body as text, decoded chunk by chunk as it arrives: a 250-page listing is megabytes, and
  * collecting it into one Buffer first would add a copy of that size, outside the JS heap, per request.
  */
-async function readText(body: AsyncIterable<Buffer>, stats: ConfluenceStats): Promise<string> {
+async function readText(body: AsyncIterable<Buffer>): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
-  for await (const chunk of body) {
-    stats.bytes += chunk.length;
-    text += decoder.decode(chunk, { stream: true });
-  }
+  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
 }
 
@@ -159,14 +157,15 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     connect: { timeout: Math.min(opts.requestTimeoutMs, 10_000) },
   });
   const stats: ConfluenceStats = { requests: 0, retries: 0, rateLimited: 0, bytes: 0 };
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-encoding': ACCEPT_ENCODING };
   if (opts.authorization !== undefined) headers.authorization = opts.authorization;
   // Requests in flight follow the site's rate-limit signals (pace.ts), up to the connections.
   const pace = createPace(opts.connections);
 
   /**
    * One request. A listing's 200 body is split as it arrives and parsed page by page (see
-   * listing-split.ts); anything else is read as text. A body that ends early is `truncated`.
+   * listing-split.ts); anything else is read as text. Either is inflated first when gzip
+   * (content-coding.ts). A body that ends early, or does not inflate, is `truncated`.
    */
   async function attempt(
     path: string,
@@ -174,7 +173,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     signal?: AbortSignal,
   ): Promise<{ body: unknown; next: string | undefined }> {
     stats.requests++;
-    let status: number;
+    let status = 0;
     let responseHeaders: Record<string, string | string[] | undefined> = {};
     const header = (name: string) => {
       const v = responseHeaders[name];
@@ -197,10 +196,22 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       if (status === 429 || header('x-ratelimit-nearlimit') === 'true') pace.slowDown();
       else pace.ok();
       isJson = /json/i.test(header('content-type') ?? '');
-      if (status === 200 && isJson) body = await (listing ? readListing : readJson)(res.body, path);
-      else text = await readText(res.body, stats);
+      const decoded = decodedBody(res.body, header('content-encoding'), (n) => (stats.bytes += n));
+      if (status === 200 && isJson) body = await (listing ? readListing : readJson)(decoded, path);
+      else text = await readText(decoded);
     } catch (err) {
       if (signal?.aborted || err instanceof ConfluenceError) throw err;
+      if (err instanceof UnsupportedCodingError)
+        throw new ConfluenceError('not-confluence', path, `GET ${path} answered ${status}: ${err.message}`, {
+          status,
+        });
+      if (isInflateError(err)) {
+        const why = `a gzip body that does not inflate (${err.message}): cut short or corrupted on the way`;
+        throw new ConfluenceError('truncated', path, `GET ${path} answered ${status} with ${why}`, {
+          status,
+          cause: err,
+        });
+      }
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name;
       const kind = NETWORK_CODES_NOT_RETRIED.has(code) ? 'dns' : 'network';
       throw new ConfluenceError(kind, path, `GET ${path}: ${code} ${(err as Error).message}`, { cause: err });
@@ -249,7 +260,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     );
 
   async function readJson(body: AsyncIterable<Buffer>, path: string): Promise<unknown> {
-    const text = await readText(body, stats);
+    const text = await readText(body);
     try {
       return JSON.parse(text);
     } catch (err) {
@@ -264,7 +275,6 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     let bytes = 0;
     for await (const chunk of body) {
       bytes += chunk.length;
-      stats.bytes += chunk.length;
       for (const element of splitter.push(chunk)) results.push(element);
     }
     let document: { results?: unknown } | null;

@@ -18,6 +18,8 @@ export interface Settings extends CostModel, AuthSettings {
   jitterMs: number;
   /** How long a `slow` fault stalls a response. */
   slowMs: number;
+  /** Whether JSON answers are gzip-compressed for clients that accept it (Data Center's can be turned off). */
+  gzip: boolean;
 }
 
 export interface PageInfo {
@@ -97,6 +99,7 @@ const schemas = {
     latencyMs: z.number().min(0).optional(),
     jitterMs: z.number().min(0).optional(),
     slowMs: z.number().min(0).optional(),
+    gzip: z.boolean().optional(),
     costBaseMs: z.number().min(0).optional(),
     costPerResultMs: z.number().min(0).optional(),
     costPerBodyKbMs: z.number().min(0).optional(),

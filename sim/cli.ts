@@ -84,6 +84,7 @@ export function registerSim(program: Command): void {
     .option('--cost-per-result-ms <ms>', 'cost model: per listed result', ms('--cost-per-result-ms'))
     .option('--cost-per-body-kb-ms <ms>', 'cost model: per KB of page body', ms('--cost-per-body-kb-ms'))
     .option('--tls', 'serve HTTPS with a self-signed certificate generated at start')
+    .option('--no-gzip', 'answer plain JSON even to clients that accept gzip')
     .addOption(
       new Option('--deployment <kind>', 'cloud (v2 + v1 under /wiki) or data-center (v1, Bearer PATs)')
         .choices(['cloud', 'data-center'])
@@ -109,6 +110,7 @@ export function registerSim(program: Command): void {
         slowMs: o.slowMs as number,
         cost: costOption(o),
         tls: o.tls === true,
+        gzip: o.gzip !== false,
         deployment: o.deployment as 'cloud' | 'data-center',
         contextPath: o.contextPath as string,
         badCredentials: o.badCredentials as '401' | '403' | 'anonymous',

@@ -12,6 +12,7 @@ export const FAULT_KINDS = [
   'slow',
   'reset',
   'truncate',
+  'corrupt',
   'absurd-retry-after',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -39,6 +39,8 @@ export interface SimOptions {
   /** Random fault rates, as an object or a `500=0.01,reset=0.002` spec. */
   faults?: FaultRates | string;
   slowMs?: number;
+  /** Gzip-compress JSON answers for clients that accept it (default: true, as Confluence does). */
+  gzip?: boolean;
   /**
    * What a response costs to serve beyond `latencyMs` (sim/cost.ts): 'realistic' for the documented
    * defaults, or the parts, each overriding the preset. Default: none.
@@ -128,6 +130,7 @@ export async function startSim(options: SimOptions = {}): Promise<SimHandle> {
     latencyMs: options.latencyMs ?? 0,
     jitterMs: options.jitterMs ?? 0,
     slowMs: options.slowMs ?? 3000,
+    gzip: options.gzip ?? true,
     ...costModel(options.cost),
   };
   const admin = new SimAdmin(state, new Faults(seed, faultRates), settings);

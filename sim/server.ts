@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAdmin, type SimAdmin } from './admin.ts';
 import type { ApiResponse } from './api.ts';
+import { encodeAnswer } from './compression.ts';
 import { responseContent, responseCostMs } from './cost.ts';
 import { authenticate, type Deployment } from './auth.ts';
 import type { FaultKind } from './faults.ts';
@@ -27,16 +28,32 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   return text.trim() === '' ? undefined : JSON.parse(text);
 }
 
+/** What a fault does to a 200's body on its way out. */
+type BodyFault = 'reset' | 'truncate' | 'corrupt';
+
 /**
- * Writes a JSON response; `reset` cuts the connection mid-body, `truncate` sends half a body cleanly.
- * Returns the bytes written.
+ * Writes a JSON response's bytes; `reset` cuts the connection mid-body, `truncate` sends half a body
+ * cleanly, `corrupt` overwrites 16 bytes in its middle with zeros (a broken proxy: gzip's check then fails
+ * to match, and JSON does not allow raw NULs). Returns the bytes written.
  */
-function answer(res: ServerResponse, r: ApiResponse, fault?: 'reset' | 'truncate'): number {
+function write(
+  res: ServerResponse,
+  r: ApiResponse,
+  full: Buffer,
+  headers: Record<string, string> = {},
+  fault?: BodyFault,
+): number {
   if (res.destroyed) return 0;
-  const full = Buffer.from(JSON.stringify(r.body));
-  const body = fault === 'truncate' ? full.subarray(0, full.length >> 1) : full;
+  const middle = full.length >> 1;
+  const body =
+    fault === 'truncate'
+      ? full.subarray(0, middle)
+      : fault === 'corrupt'
+        ? Buffer.from(full).fill(0, middle, middle + 16)
+        : full;
   res.writeHead(r.status, {
     ...r.headers,
+    ...headers,
     'Content-Type': 'application/json;charset=UTF-8',
     'Content-Length': String(body.length),
   });
@@ -48,8 +65,24 @@ function answer(res: ServerResponse, r: ApiResponse, fault?: 'reset' | 'truncate
   return body.length;
 }
 
+/** A plain JSON answer (the simulator's own admin API, and errors too small to compress anyway). */
 function send(res: ServerResponse, r: ApiResponse): void {
-  answer(res, r);
+  write(res, r, Buffer.from(JSON.stringify(r.body)));
+}
+
+/** A route's answer, compressed when the request accepts it (compression.ts): its bytes on the wire and as JSON. */
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  r: ApiResponse,
+  gzip: boolean,
+  fault?: BodyFault,
+): Promise<{ wire: number; json: number }> {
+  const json = Buffer.from(JSON.stringify(r.body));
+  const { bytes, headers } = gzip
+    ? await encodeAnswer(json, req.headers['accept-encoding'])
+    : { bytes: json, headers: {} };
+  return { wire: write(res, r, bytes, headers, fault), json: json.length };
 }
 
 /** How the site is laid out: which deployment, its context path (Data Center), its cloud id (Cloud). */
@@ -150,7 +183,8 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string, site: Site
     // The server's work grows with what the answer carries: charged before the first byte, as a real one would.
     const cost = responseCostMs(settings, r.body);
     if (cost > 0) await sleep(cost);
-    const bytes = answer(res, r, fault === 'reset' || fault === 'truncate' ? fault : undefined);
+    const bodyFault = fault === 'reset' || fault === 'truncate' || fault === 'corrupt' ? fault : undefined;
+    const bytes = await answer(req, res, r, settings.gzip, bodyFault);
     admin.traffic.count(url.pathname, r.status, responseContent(r.body), bytes);
   }
 

@@ -7,23 +7,38 @@ export interface Served {
   /** Page bodies (storage or ADF) in the answers. */
   bodies: number;
   bodyBytes: number;
-  /** Response bytes (JSON, before any compression). */
+  /** Response bytes on the wire (gzip-compressed when the client asked: sim/compression.ts). */
   bytes: number;
+  /** Response bytes as JSON, before any compression. */
+  jsonBytes: number;
 }
 
-const noTraffic = (): Served => ({ requests: 0, results: 0, bodies: 0, bodyBytes: 0, bytes: 0 });
+const noTraffic = (): Served => ({
+  requests: 0,
+  results: 0,
+  bodies: 0,
+  bodyBytes: 0,
+  bytes: 0,
+  jsonBytes: 0,
+});
 
 export class Traffic {
   readonly total: Served = noTraffic();
   readonly byRoute = new Map<string, Served>();
 
-  count(path: string, status: number, content: Omit<Served, 'requests' | 'bytes'>, bytes: number): void {
+  count(
+    path: string,
+    status: number,
+    content: Omit<Served, 'requests' | 'bytes' | 'jsonBytes'>,
+    bytes: { wire: number; json: number },
+  ): void {
     const route = path.replace(/\/\d+(?=\/|$)/g, '/{id}');
     let served = this.byRoute.get(route);
     if (!served) this.byRoute.set(route, (served = noTraffic()));
     for (const s of [served, this.total]) {
       s.requests++;
-      s.bytes += bytes;
+      s.bytes += bytes.wire;
+      s.jsonBytes += bytes.json;
       if (status >= 400) continue; // an error's body is no content
       s.results += content.results;
       s.bodies += content.bodies;

@@ -1,0 +1,49 @@
+// Compressed answers, as Confluence gives them: a JSON answer is gzip-compressed when the request's
+// Accept-Encoding allows gzip (Cloud's edge answers `Content-Encoding: gzip` and `Vary: Accept-Encoding`;
+// Data Center's gzip filter does the same), and plain otherwise. sim/README.md says where this is
+// documented. Answers under MIN_BYTES stay plain even when asked, as gzip filters' minimum sizes do:
+// a client must take both.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+
+/**
+ * zlib's fastest level: on this machine ~160-370 MB of the simulator's JSON per CPU second against
+ * ~90-130 at the default level 6 (sim/README.md). Real Confluence spends that CPU on its own servers; the
+ * simulator shares its machine with the pipeline it serves, so it compresses cheaply (and sends a little
+ * more than a level-6 server would: an honest upper bound on the bytes).
+ */
+export const GZIP_LEVEL = 1;
+/** Smaller answers are sent plain (Jetty's gzip handler defaults to 2 KB, Envoy's compressor to 30 bytes). */
+export const MIN_BYTES = 1024;
+
+const gzipAsync = promisify(gzip);
+
+/**
+ * Whether an Accept-Encoding value (RFC 9110, 12.5.3) accepts gzip: `gzip` or `x-gzip` or `*` with a
+ * non-zero weight, unless gzip itself is listed with `q=0`.
+ */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  if (header === undefined) return false;
+  const weights = new Map<string, number>();
+  for (const part of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+    const [name, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    if (!name) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    weights.set(name === 'x-gzip' ? 'gzip' : name, q === undefined ? 1 : Number(q.slice(2)) || 0);
+  }
+  return (weights.get('gzip') ?? weights.get('*') ?? 0) > 0;
+}
+
+/** A JSON answer's bytes as sent, and the headers that say how. */
+export async function encodeAnswer(
+  json: Buffer,
+  acceptEncoding: string | string[] | undefined,
+): Promise<{ bytes: Buffer; headers: Record<string, string> }> {
+  // Vary on every answer that could have been compressed: a cache must not hand gzip to a client that never asked.
+  if (json.length < MIN_BYTES || !acceptsGzip(acceptEncoding))
+    return { bytes: json, headers: { Vary: 'Accept-Encoding' } };
+  return {
+    bytes: await gzipAsync(json, { level: GZIP_LEVEL }),
+    headers: { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' },
+  };
+}

@@ -25,7 +25,10 @@ export interface ProducerTuning {
   proxy: ProxyConfig;
   /** cloud-scoped: the gateway root, `https://api.atlassian.com` unless CONFLUENCE_GATEWAY_URL says otherwise. */
   gatewayUrl: string;
-  /** Spaces pulled at once, and pooled HTTP connections to Confluence. */
+  /**
+   * Requests in flight at most (pooled HTTP connections to Confluence; a quarter of it spaces listed at
+   * once), the ceiling the pace (pace.ts) works under. Why 8 by default: docs/operations.md#concurrency.
+   */
   concurrency: number;
   requestTimeoutMs: number;
   retry: RetryPolicy;
@@ -119,7 +122,7 @@ const tuningShape = {
   HTTPS_PROXY: proxyVar,
   HTTP_PROXY: proxyVar,
   NO_PROXY: z.string().optional(),
-  PRODUCER_CONCURRENCY: vars.int(1, 64, 4).default(4),
+  PRODUCER_CONCURRENCY: vars.int(1, 64, 8).default(8),
   PRODUCER_REQUEST_TIMEOUT_S: vars.int(1, 600, 60).default(60),
   PRODUCER_MAX_RETRIES: vars.int(0, 50, 6).default(6),
   PRODUCER_RETRY_AFTER_CAP_S: vars.int(1, 3600, 60).default(60),

@@ -27,7 +27,7 @@ describe('producer config', () => {
     expect(cfg.authorization).toBe(
       `Basic ${Buffer.from('me@acme.com:ATATT-a-long-enough-token').toString('base64')}`,
     );
-    expect(cfg.concurrency).toBe(4);
+    expect(cfg.concurrency).toBe(8);
     expect(JSON.stringify(cfg)).not.toContain('ATATT-a-long-enough-token');
   });
 

@@ -36,6 +36,11 @@ export interface Enricher {
   /** A space, or the whole listing, is over: what fingerprints still wait for is asked for. */
   spaceListed(spaceId: string): void;
   listingDone(): void;
+  /**
+   * Waits until everything the pages' decisions need is known, as `facts` does, without deciding: a full
+   * run fetches every body anyway, and decides as each is sent (`pages`).
+   */
+  known(pages: ListedPage[], signal?: AbortSignal): Promise<void>;
   /** Pages as they are sent: facts, people's names, decision and fingerprint. */
   pages(pages: RawPageBytes[], signal?: AbortSignal): Promise<RawPageBytes[]>;
   /**
@@ -58,6 +63,7 @@ export function createEnricher(opts: {
     read: (pages, signal) => facts.read(pages, signal),
     spaceListed: (spaceId) => facts.spaceListed(spaceId),
     listingDone: () => facts.listingDone(),
+    known: (pages, signal) => facts.load(pages, signal),
     async pages(pages, signal) {
       await facts.load(pages, signal);
       const accounts = pages.map(accountsOf); // each body scanned once

@@ -19,13 +19,24 @@ export interface FingerprintContext {
   policy: VisibilityPolicy;
 }
 
-/** The policy in a canonical form: label order and key order do not change the digest. */
-const canonicalPolicy = (policy: VisibilityPolicy) => ({
-  internalLabels: [...policy.internalLabels].map((l) => l.toLowerCase()).sort(),
-  spaceAudience: Object.keys(policy.spaceAudience)
-    .sort()
-    .map((key) => [key, policy.spaceAudience[key]]),
-});
+/**
+ * The policy in a canonical form (label order and key order do not change the digest), as JSON: the
+ * same for every page of a run, so made once per policy object.
+ */
+const canonical = new WeakMap<VisibilityPolicy, string>();
+function canonicalPolicy(policy: VisibilityPolicy): string {
+  let json = canonical.get(policy);
+  if (json === undefined) {
+    json = JSON.stringify({
+      internalLabels: [...policy.internalLabels].map((l) => l.toLowerCase()).sort(),
+      spaceAudience: Object.keys(policy.spaceAudience)
+        .sort()
+        .map((key) => [key, policy.spaceAudience[key]]),
+    });
+    canonical.set(policy, json);
+  }
+  return json;
+}
 
 export function fingerprintOf(page: FingerprintFacts, ctx: FingerprintContext): string {
   const { space } = page;
@@ -39,7 +50,8 @@ export function fingerprintOf(page: FingerprintFacts, ctx: FingerprintContext): 
     page.visibility,
     page.visibilityReason,
     ctx.converter,
-    canonicalPolicy(ctx.policy),
   ];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+  // The policy's JSON spliced in as the last element: the same text JSON.stringify(parts) gave with it.
+  const json = `${JSON.stringify(parts).slice(0, -1)},${canonicalPolicy(ctx.policy)}]`;
+  return createHash('sha256').update(json).digest('base64url');
 }

@@ -200,8 +200,14 @@ export async function pullSite(opts: PullOptions, failed: AbortController): Prom
   // waiting for batches queued behind them.
   const deciding = new Set<Promise<void>>();
   const decide = async (refs: ListedPage[]) => {
+    if (!opts.incremental) {
+      // Every body is fetched: after its facts are known, but the decision is made once, as it is sent.
+      await opts.enrich.known(refs, signal);
+      for (const ref of refs) await toBodies.add(ref.id);
+      return;
+    }
     const facts = await opts.enrich.facts(refs, signal);
-    const bases = opts.incremental ? await live : undefined;
+    const bases = await live;
     let unchanged = 0;
     const updates: FactsUpdate[] = [];
     for (const [i, ref] of refs.entries()) {

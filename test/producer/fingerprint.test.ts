@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { fingerprintOf, type FingerprintFacts } from '../../producer/fingerprint.ts';
 import { pageFacts } from '../../producer/enrich.ts';
@@ -43,6 +44,35 @@ describe('page fingerprint', () => {
       fp({}, { ...ctx, policy: { ...DEFAULT_POLICY, spaceAudience: { ENG: 'internal' } } }),
     ];
     expect(new Set([fp(), ...changed]).size).toBe(changed.length + 1);
+  });
+
+  it('is the digest live documents already carry (the policy made canonical once per run changes no digest)', () => {
+    // The formula fingerprints were first computed with: a change would send every page as a facts update.
+    const policy = {
+      internalLabels: ['HR', 'draft'],
+      spaceAudience: { ZED: 'public', ENG: 'internal' },
+    } as const;
+    const parts = [
+      3,
+      ['1', 'ENG', 'Engineering', 'global'],
+      false,
+      false,
+      [['10', 'Home']],
+      ['api', 'howto'],
+      'public',
+      'default',
+      '1',
+      {
+        internalLabels: ['draft', 'hr'],
+        spaceAudience: [
+          ['ENG', 'internal'],
+          ['ZED', 'public'],
+        ],
+      },
+    ];
+    const digest = createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
+    expect(fp({}, { ...ctx, policy })).toBe(digest);
+    expect(fp({}, { ...ctx, policy })).toBe(digest);
   });
 
   it('is the same before the body is fetched and on the page sent (one function decides both)', () => {

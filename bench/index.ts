@@ -22,16 +22,31 @@ const env = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
 };
 const cfg = indexerConfig(env);
-const words =
-  'alias bulk cluster document elastic flip index kafka mapping node page partition query replica run search shard space source topic version'.split(
-    ' ',
-  );
+// Pages shaped like the converter's output of the simulator's realistic site (≈ 25 KB of JSON each:
+// HTML with markup, the text, and four sections holding the text again), over a vocabulary of 5,000
+// words drawn with a Zipf-like skew, so Elasticsearch builds a term dictionary of realistic size.
+const vocabulary = Array.from({ length: 5_000 }, (_, i) =>
+  `w${(i * 2_654_435_761) % 1_000_003}`.replace(/[0-9]/g, (d) => 'aeioukrstn'[Number(d)]!),
+);
 const prose = (n: number, seed: number) =>
-  Array.from({ length: n }, (_, i) => words[(seed * 7 + i * 13) % words.length]).join(' ');
+  Array.from({ length: n }, (_, i) => {
+    const x = Math.sin(seed * 12.9898 + i * 78.233) * 43_758.5453;
+    return vocabulary[Math.floor(vocabulary.length * (x - Math.floor(x)) ** 3)];
+  }).join(' ');
 
 function benchPage(i: number) {
-  const paragraphs = Array.from({ length: 10 }, (_, p) => `<p>${prose(60, i + p)}</p>`).join('');
-  return page(String(100_000 + i), { html: `<h1>Page ${i}</h1>${paragraphs}`, text: prose(500, i) });
+  const sections = Array.from({ length: 4 }, (_, s) => ({
+    anchor: `Heading-${s}`,
+    path: [`Heading ${s}`],
+    text: prose(250, i * 4 + s),
+  }));
+  const html = sections
+    .map(
+      (s) =>
+        `<h2 id="${s.anchor}">${s.path[0]}</h2><p class="body">${s.text.replace(/(\S+ \S+ \S+ \S+ \S+ \S+ \S+ \S+)/g, '<strong>$1</strong>')}</p>`,
+    )
+    .join('');
+  return page(String(100_000 + i), { html, text: sections.map((s) => s.text).join('\n'), sections });
 }
 
 console.log(`indexer bench: ${PAGES} pages, prefix ${id}`);

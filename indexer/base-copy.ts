@@ -55,13 +55,15 @@ export async function copyBase(
     }
   } else await liftWriteBlock(es, base);
   // The copy has the base's mapping; fields added since (the template is not applied to a clone) are
-  // added here. A change that cannot be applied to existing fields needs a full run.
-  const { properties } = pageMappings(opts.textAnalyzer);
-  const mapped = (await es.indices.putMapping(
-    { index: target, dynamic: 'strict', properties },
-    { ignore: [400] },
-  )) as estypes.IndicesPutMappingResponse & Refusal;
-  if (mapped.error)
+  // added here. A base from before positions were dropped keeps them (template.ts). A change that
+  // cannot be applied to existing fields needs a full run.
+  const putMapping = (positions: boolean) =>
+    es.indices.putMapping(
+      { index: target, ...pageMappings(opts.textAnalyzer, { positions }) },
+      { ignore: [400] },
+    ) as Promise<estypes.IndicesPutMappingResponse & Refusal>;
+  const mapped = await putMapping(false);
+  if (mapped.error && (await putMapping(true)).error)
     throw new RefreshImpossible(
       `the page mapping changed in a way the base's copy cannot take (${mapped.error.reason}): a refresh cannot build on ${base}; the next full run (producer --full) will`,
     );

@@ -11,8 +11,23 @@ export interface PageDocument extends HtmlPage {
 }
 
 const keyword = { type: 'keyword' } as const;
+/** Kept for what a search returns (`_source`), never searched. */
+const returnedOnly = { type: 'keyword', index: false, doc_values: false } as const;
 
-export function pageMappings(textAnalyzer: string) {
+/**
+ * The page mapping. `positions`: what run indices built before 2026-12-01 also indexed, and a refresh's
+ * copy of one keeps (Elasticsearch cannot drop them from a field): the texts' positions and the
+ * sections' anchor and path as searchable keywords. Search uses neither: its match queries score by
+ * term frequency and norms, its highlighter re-analyses the text, and a section's anchor and path come
+ * back from `_source`; the two were a third of Elasticsearch's CPU per page (bench/README.md#indexer).
+ */
+export function pageMappings(textAnalyzer: string, { positions = false } = {}) {
+  const searchedText = {
+    type: 'text' as const,
+    analyzer: textAnalyzer,
+    ...(positions ? {} : { index_options: 'freqs' as const }),
+  };
+  const sectionKey = positions ? keyword : returnedOnly;
   return {
     dynamic: 'strict' as const,
     properties: {
@@ -20,7 +35,7 @@ export function pageMappings(textAnalyzer: string) {
       title: { type: 'text' as const, fields: { keyword: { type: 'keyword' as const, ignore_above: 1024 } } },
       // Kept for display; searching markup would match tag names, so it is not indexed.
       html: { type: 'text' as const, index: false },
-      text: { type: 'text' as const, analyzer: textAnalyzer },
+      text: searchedText,
       url: keyword,
       spaceKey: keyword,
       spaceName: keyword,
@@ -45,11 +60,7 @@ export function pageMappings(textAnalyzer: string) {
       // Nested, so a search can tell which section of a page matched best (inner hits).
       sections: {
         type: 'nested' as const,
-        properties: {
-          anchor: keyword,
-          path: keyword,
-          text: { type: 'text' as const, analyzer: textAnalyzer },
-        },
+        properties: { anchor: sectionKey, path: sectionKey, text: searchedText },
       },
       runId: keyword,
       sourceId: keyword,

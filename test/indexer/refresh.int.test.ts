@@ -3,7 +3,8 @@
 // run — or fails without touching the alias when its base is gone or its counts do not add up.
 import { describe, expect, it } from 'vitest';
 import { indexerConfig } from '../../indexer/config.ts';
-import { aliasName } from '../../indexer/index-names.ts';
+import { aliasName, runIndexName } from '../../indexer/index-names.ts';
+import { pageMappings } from '../../indexer/template.ts';
 import { liveRunState } from '../../indexer/alias.ts';
 import { formatRuns, listRuns } from '../../ops/runs.ts';
 import { isolatedEnv } from '../stack/services.ts';
@@ -88,6 +89,50 @@ describe('refresh runs', () => {
     const table = formatRuns(await listRuns(es, cfg, { sourceId: source }));
     expect(table).toMatch(new RegExp(`refresh of ${base.runId}`));
     expect(table).toMatch(/MODE/);
+  });
+
+  it('builds on a base indexed with positions (a run index from before they were dropped): its copy keeps them', async () => {
+    const source = 'delta';
+    const first = await h.topic.start(source);
+    const baseIndex = runIndexName(prefix, source, first.runId);
+    const textIndexing = async (index: string) => {
+      const mapping = (await es.indices.getMapping({ index }))[index]!.mappings.properties!;
+      return [mapping.text, mapping.sections] as const;
+    };
+    // The run index as the indexer made it before: positions, and the sections' keys searchable.
+    await es.indices.create({
+      index: baseIndex,
+      settings: { refresh_interval: '-1', number_of_replicas: 0 },
+      mappings: pageMappings(cfg.textAnalyzer, { positions: true }),
+    });
+    await h.topic.pages(first, pages(0, 40));
+    await h.topic.end(first);
+    const base = await decided(first);
+    expect(base.status).toBe('flipped');
+    expect((await textIndexing(base.index))[0]).not.toHaveProperty('index_options');
+
+    const run = await h.topic.start(source, { refresh: { baseRunId: base.runId, fullAt: Date.now() } });
+    await h.topic.pages(run, pages(0, 5, { version: 2, title: 'edited' }));
+    await h.topic.end(run, { pagesTotal: 40 });
+    const state = await decided(run);
+    expect(state).toMatchObject({ status: 'flipped', docs: 40, failures: 0 });
+    const live = await served(source);
+    expect(live.size).toBe(40);
+    for (const id of ids(0, 5)) expect(live.get(id)).toEqual({ version: 2, title: 'edited' });
+    expect(await textIndexing(state.index)).toEqual(await textIndexing(base.index));
+    // A full run now gets today's mapping: frequencies only, section keys returned but not indexed.
+    const full = await decided(await h.topic.run(source, pages(0, 40, { version: 3 })));
+    expect(await textIndexing(full.index)).toEqual([
+      { type: 'text', analyzer: cfg.textAnalyzer, index_options: 'freqs' },
+      {
+        type: 'nested',
+        properties: {
+          anchor: { type: 'keyword', index: false, doc_values: false },
+          path: { type: 'keyword', index: false, doc_values: false },
+          text: { type: 'text', analyzer: cfg.textAnalyzer, index_options: 'freqs' },
+        },
+      },
+    ]);
   });
 
   it('fails a refresh whose base index retention deleted, with a reason that says so; the alias stays', async () => {

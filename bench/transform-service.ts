@@ -1,108 +1,118 @@
-// Transformer service throughput on the real stack: a run of generated pages (the simulator's own
-// site and storage bodies) is written to a raw topic, then the service is started and timed until
-// END has passed on every partition. Prints pages/s and MB/s; topics are removed afterwards.
-//   npm run bench:transform -- [--pages 5000] [--seed 1]
-import { randomBytes } from 'node:crypto';
+// The transformer service's CPU per page, as deployed: a simulated site is pulled once into a raw topic
+// (the producer in this process, the simulator's site and bodies, pages of megabytes included), then the
+// transformer runs as its own process exactly as `npm run transformer` starts it (bench/pipeline.ts),
+// from an empty consumer group, until it has committed all of that topic; `--runs` repeats this over the
+// same records (a fresh group and HTML topic each time), so runs compare on identical input.
+// Prints each run's CPU seconds (start-up excluded), per page, wall time, peak RSS and the load average.
+//   npm run bench:transform -- [--pages 20000] [--spaces 8] [--seed 7] [--runs 1] [--cpu-prof <dir>]
+//                              [--raw-topic <topic> [--keep]]
+// --raw-topic reuses a raw topic a previous run kept (--keep): the same records for two checkouts' code.
+// BENCH_NODE_FLAGS adds node flags to the transformer (to try one).
 import { parseArgs } from 'node:util';
-import { createKafka } from '../lib/kafka.ts';
-import { ensureTopics } from '../lib/kafka-topics.ts';
+import { pipelineNames, servicesConfig } from '../lib/config.ts';
+import { createKafka, type Admin } from '../lib/kafka.ts';
 import { createLogger } from '../lib/log.ts';
-import { createCodecs } from '../lib/registry.ts';
-import { newRunId } from '../lib/run-id.ts';
-import type { Space } from '../schemas/index.ts';
-import { generateBodies } from '../sim/index.ts';
-import { startTransformer, transformerConfig } from '../transformer/service.ts';
-import { rawPage, rawRunWriter } from '../test/transformer/service-helpers.ts';
-import { pipelineNames } from '../lib/config.ts';
+import { producerConfig } from '../producer/config.ts';
+import { runPull } from '../producer/run.ts';
+import { startSim } from '../sim/index.ts';
+import { benchId, cpuSeconds, load, peakMb, pipelineEnv, startStage } from './pipeline.ts';
 
 const { values } = parseArgs({
-  options: { pages: { type: 'string', default: '5000' }, seed: { type: 'string', default: '1' } },
-});
-const count = Number(values.pages);
-const id = `bench-transform-${randomBytes(3).toString('hex')}`;
-const cfg = transformerConfig({
-  ...process.env,
-  ...pipelineNames(id),
-  TRANSFORMER_GROUP_ID: `${id}-transformer`,
+  options: {
+    pages: { type: 'string', default: '20000' },
+    spaces: { type: 'string', default: '8' },
+    seed: { type: 'string', default: '7' },
+    runs: { type: 'string', default: '1' },
+    'cpu-prof': { type: 'string' },
+    'raw-topic': { type: 'string' },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const log = createLogger('bench', { bench: 'transform-service' });
 log.level = 'warn';
+const nodeFlags = [
+  ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []),
+];
 
-// The generated site also holds drafts and trashed pages: ask for more, keep `count` current ones.
-const spaces = new Map<string, Space>();
-const pages = [...generateBodies(Math.ceil(count * 1.2), { seed: Number(values.seed) })]
-  .slice(0, count)
-  .map((g) => {
-    const personal = g.spaceKey.startsWith('~');
-    const space = spaces.get(g.spaceKey) ?? {
-      id: String(spaces.size + 1),
-      key: g.spaceKey,
-      name: `Space ${g.spaceKey}`,
-      type: personal ? 'personal' : 'global',
-      status: 'current',
-    };
-    spaces.set(g.spaceKey, space);
-    return rawPage(g.pageId, g.body, space, {
-      title: g.title,
-      url: `${g.baseUrl}/spaces/${encodeURIComponent(g.spaceKey)}/pages/${g.pageId}`,
-    });
-  });
-if (pages.length < count)
-  throw new Error(`the generator gave ${pages.length} current pages, fewer than ${count}`);
-const rawBytes = pages.reduce((n, p) => n + Buffer.byteLength(p.body), 0);
-
-const kafka = createKafka(cfg, 'bench-transform', log);
-await ensureTopics(kafka, cfg);
-const codecs = await createCodecs(cfg);
-const producer = kafka.producer();
-await producer.connect();
-const raw = rawRunWriter(producer, codecs.rawPages, {
-  runId: newRunId(),
-  sourceId: 'bench',
-  partitions: cfg.partitions,
-});
-await raw.start();
-await raw.pages(pages);
-await raw.end();
-await producer.disconnect();
-
-const started = performance.now();
-const cpuBefore = process.cpuUsage();
-const transformer = await startTransformer(cfg, { log, progressEvery: 0 });
-const counter = async (name: string, kind?: string) =>
-  ((await transformer.metrics.getSingleMetric(name)?.get())?.values ?? [])
-    .filter((v) => kind === undefined || v.labels.kind === kind)
-    .reduce((n, v) => n + v.value, 0);
-let firstPage = 0;
-while ((await counter('transformer_markers_total', 'END')) < cfg.partitions) {
-  if (!firstPage && (await counter('transformer_pages_total')) > 0) firstPage = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+/** Records in a topic (end offsets minus start offsets), and whether a group has committed them all. */
+async function offsets(admin: Admin, topic: string, groupId?: string) {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const records = ends.reduce((n, e) => n + Number(e.high) - Number(e.low), 0);
+  if (!groupId) return { records, caughtUp: false };
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const at = new Map(committed?.partitions.map((p) => [p.partition, Number(p.offset)]));
+  return { records, caughtUp: ends.every((e) => (at.get(e.partition) ?? -1) >= Number(e.high)) };
 }
-const finished = performance.now();
-const cpu = process.cpuUsage(cpuBefore);
-const failures = await counter('transformer_failures_total');
-await transformer.stop();
 
-const admin = kafka.admin();
+const id = benchId('transform');
+const admin = createKafka(servicesConfig(process.env), 'bench', log).admin();
 await admin.connect();
-await admin.deleteTopics({ topics: Object.values(cfg.topics) });
-await admin.disconnect();
+let rawTopic = values['raw-topic'];
+const created: string[] = [];
+let pages = 0;
+if (!rawTopic) {
+  const sim = await startSim({
+    seed: Number(values.seed),
+    spaces: Number(values.spaces),
+    pages: Number(values.pages),
+  });
+  try {
+    const env = pipelineEnv(id, sim);
+    const pull = await runPull(producerConfig(env), { log, interactive: false });
+    if (pull.status !== 'SUCCEEDED') throw new Error(`the pull failed: ${pull.error}`);
+    pages = pull.pages;
+    rawTopic = pipelineNames(id).TOPIC_RAW_PAGES;
+    created.push(...Object.values(pipelineNames(id)).filter((t) => t !== id && t.includes('.')));
+  } finally {
+    await sim.close();
+  }
+}
+const { records } = await offsets(admin, rawTopic);
+console.log(`raw topic ${rawTopic}: ${records} records${pages ? ` (${pages} pages pulled)` : ''}`);
 
-const steady = (finished - firstPage) / 1000;
-const total = (finished - started) / 1000;
-const mb = rawBytes / 1024 / 1024;
-console.log(
-  JSON.stringify({
-    pages: count,
-    partitions: cfg.partitions,
-    rawMB: Number(mb.toFixed(1)),
-    failures,
-    pagesPerSecond: Math.round(count / steady),
-    mbPerSecond: Number((mb / steady).toFixed(1)),
-    secondsFirstPageToLastEnd: Number(steady.toFixed(2)),
-    secondsIncludingStartup: Number(total.toFixed(2)),
-    // Near secondsIncludingStartup: this process (conversion, Avro, kafkajs) is the bottleneck;
-    // well below it: the broker or the machine's other load is.
-    cpuSecondsThisProcess: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
-  }),
-);
+for (let run = 1; run <= Number(values.runs); run++) {
+  const runId = `${id}-${run}`;
+  const names = { ...pipelineNames(runId), TOPIC_RAW_PAGES: rawTopic };
+  const groupId = `${runId}-transformer`;
+  const env = { ...pipelineEnv(runId, { baseUrl: '', email: '', token: '' }), ...names };
+  const stage = startStage('transformer', { ...env, TRANSFORMER_GROUP_ID: groupId }, nodeFlags);
+  try {
+    // Ready once it is the group's member: start-up (module loading, connecting) is not counted.
+    for (;;) {
+      const [group] = (await admin.describeGroups([groupId])).groups;
+      if (group?.state === 'Stable' && group.members.length === 1) break;
+      if (stage.child.exitCode !== null) throw new Error(`the transformer exited: ${stage.tail()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const cpuBefore = cpuSeconds(stage.pid);
+    const loadBefore = load();
+    const started = performance.now();
+    while (!(await offsets(admin, rawTopic, groupId)).caughtUp) {
+      if (stage.child.exitCode !== null) throw new Error(`the transformer exited: ${stage.tail()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = cpuSeconds(stage.pid) - cpuBefore;
+    console.log(
+      JSON.stringify({
+        run,
+        records,
+        cpuSeconds: Number(cpu.toFixed(2)),
+        cpuMsPerRecord: Number(((cpu * 1000) / records).toFixed(3)),
+        cpuSecondsPer20000: Number(((cpu * 20000) / records).toFixed(1)),
+        seconds: Number(seconds.toFixed(1)),
+        peakRssMb: Math.round(peakMb(stage.pid)),
+        load: `${loadBefore} → ${load()}`,
+      }),
+    );
+  } finally {
+    await stage.stop();
+    const own = [names.TOPIC_HTML_PAGES, names.TOPIC_DEAD_LETTER, names.TOPIC_RUNS, names.TOPIC_LATEST_PAGES];
+    await admin.deleteTopics({ topics: own }).catch(() => {});
+    await admin.deleteGroups([groupId]).catch(() => {});
+  }
+}
+if (values.keep) console.log(`kept ${rawTopic}: pass --raw-topic ${rawTopic} to reuse it`);
+else await admin.deleteTopics({ topics: created.length ? created : [rawTopic] }).catch(() => {});
+await admin.disconnect();

@@ -223,12 +223,14 @@ const MACROS: Record<string, MacroRenderer> = {
       [m.params.get('title') || 'Click here to expand...'],
       BLOCK,
     );
-    r.push(wrap('<details>', '</details>', [...summary, ...m.body], BLOCK));
+    r.pushWrapped('<details>', '</details>', [...summary, ...m.body], BLOCK);
   },
   status: (m, r) => {
     const colour = (m.params.get('colour') ?? m.params.get('color') ?? 'grey').toLowerCase();
     const title = m.params.get('title') || colour;
-    r.push(wrap(`<span class="status status-${COLOURS.has(colour) ? colour : 'grey'}">`, '</span>', [title]));
+    r.pushWrapped(`<span class="status status-${COLOURS.has(colour) ? colour : 'grey'}">`, '</span>', [
+      title,
+    ]);
   },
   excerpt: (m, r) => {
     if (m.params.get('hidden') !== 'true') r.push(unwrap(m.body, true));
@@ -239,13 +241,13 @@ const MACROS: Record<string, MacroRenderer> = {
   },
   jira: (m, r) => {
     const key = m.params.get('key');
-    if (key) r.push(wrap('<span class="jira-issue">', '</span>', [key]));
+    if (key) r.pushWrapped('<span class="jira-issue">', '</span>', [key]);
   },
-  quote: (m, r) => r.push(wrap('<blockquote>', '</blockquote>', m.body, BLOCK)),
+  quote: (m, r) => r.pushWrapped('<blockquote>', '</blockquote>', m.body, BLOCK),
   html: (m, r) => {
     // Raw HTML goes through the same parser and allow-list as the page; one level deep only.
     if (m.plain === null) r.push(unwrap(m.body, true));
-    else if (!r.inRawHtml) r.push(wrap('', '', parseStorage(m.plain).children, { block: true, raw: true }));
+    else if (!r.inRawHtml) r.pushWrapped('', '', parseStorage(m.plain).children, { block: true, raw: true });
   },
   // Both list other content (or headings) that this page's own text already holds or cannot see.
   toc: () => {},
@@ -257,7 +259,7 @@ function plainMacro(m: Macro, r: Renderer): void {
   const name = LANGUAGE.test(m.name) ? m.name : 'macro';
   const caption = wrap('<figcaption>', '</figcaption>', [name], BLOCK);
   const pre = wrap('<pre>', '</pre>', [m.plain ?? ''], { block: true, pre: true });
-  r.push(wrap(`<figure${attr('class', `macro macro-${name}`)}>`, '</figure>', [...caption, ...pre], BLOCK));
+  r.pushWrapped(`<figure${attr('class', `macro macro-${name}`)}>`, '</figure>', [...caption, ...pre], BLOCK);
 }
 
 const macro: Handler = (el, r) => {
@@ -280,13 +282,13 @@ const task: Handler = (el, r) => {
     html: `<input type="checkbox" disabled${done ? ' checked' : ''}> `,
     text: done ? '[x] ' : '[ ] ',
   };
-  r.push(wrap('<li class="task">', '</li>', [box, ...body], BLOCK));
+  r.pushWrapped('<li class="task">', '</li>', [box, ...body], BLOCK);
 };
 
 const div =
   (cls: string): Handler =>
   (el, r) =>
-    r.push(wrap(`<div class="${cls}">`, '</div>', el.children, BLOCK));
+    r.pushWrapped(`<div class="${cls}">`, '</div>', el.children, BLOCK);
 
 function adfAttr(node: Element, key: string): string {
   const a = childElements(node).find((c) => c.name === 'ac:adf-attribute' && c.attrs.key === key);
@@ -295,8 +297,8 @@ function adfAttr(node: Element, key: string): string {
 
 /** ADF node types rendered natively; any other type shows the extension's fallback instead. */
 const ADF_NODES: Record<string, Handler> = {
-  'decision-list': (el, r) => r.push(wrap('<ul class="decision-list">', '</ul>', el.children, BLOCK)),
-  'decision-item': (el, r) => r.push(wrap('<li class="decision">', '</li>', el.children, BLOCK)),
+  'decision-list': (el, r) => r.pushWrapped('<ul class="decision-list">', '</ul>', el.children, BLOCK),
+  'decision-item': (el, r) => r.pushWrapped('<li class="decision">', '</li>', el.children, BLOCK),
   panel: (el, r) => panel(adfAttr(el, 'panel-type'), '', el.children, r),
 };
 
@@ -321,7 +323,7 @@ export const CONFLUENCE_HANDLERS: Record<string, Handler> = {
   'ac:link': link,
   'ac:image': image,
   'ac:emoticon': (el, r) => r.push([emojiFor(el.attrs)]),
-  'ac:task-list': (el, r) => r.push(wrap('<ul class="task-list">', '</ul>', el.children, BLOCK)),
+  'ac:task-list': (el, r) => r.pushWrapped('<ul class="task-list">', '</ul>', el.children, BLOCK),
   'ac:task': task,
   'ac:layout': div('layout'),
   'ac:layout-section': div('layout-section'),

@@ -9,7 +9,7 @@ const SIZE = /^[0-9]{1,5}$/;
 /** A link to `href` around `children`; just the children when there is no safe URL or we are in a link already. */
 export function linkTo(r: Renderer, href: string | null, children: readonly Task[]): void {
   if (href === null || r.inLink) r.push(children);
-  else r.push(wrap(`<a${attr('href', href)}>`, '</a>', children, { link: true }));
+  else r.pushWrapped(`<a${attr('href', href)}>`, '</a>', children, { link: true });
 }
 
 /** An <img> for an already checked `src`. */
@@ -34,7 +34,7 @@ const list =
       } else items.push(child);
     }
     const attrs = start !== 1 ? attr('start', String(start)) : '';
-    r.push(wrap(`<${name}${attrs}>`, `</${name}>`, items, { block: true }));
+    r.pushWrapped(`<${name}${attrs}>`, `</${name}>`, items, { block: true });
   };
 
 /** A heading with Confluence's id, so `webui#id` opens its section; each one starts a section. */
@@ -61,7 +61,7 @@ export const HTML_HANDLERS: Record<string, Handler> = {
   time: (el, r) => {
     // Confluence writes dates as an empty <time datetime="…" />: show the date itself.
     const children: Task[] = el.children.length > 0 ? el.children : [el.attrs.datetime ?? ''];
-    r.push(wrap(`<time${allowedAttrs(el.attrs, TIME_ATTRS)}>`, '</time>', children));
+    r.pushWrapped(`<time${allowedAttrs(el.attrs, TIME_ATTRS)}>`, '</time>', children);
   },
   ul: list(false),
   ol: list(true),
@@ -69,6 +69,6 @@ export const HTML_HANDLERS: Record<string, Handler> = {
     // An HTML parser drops a newline right after <pre>: double it so the content survives exactly.
     const first = el.children[0];
     const open = typeof first === 'string' && first.charCodeAt(0) === 10 ? '<pre>\n' : '<pre>';
-    r.push(wrap(open, '</pre>', el.children, { block: true, pre: true }));
+    r.pushWrapped(open, '</pre>', el.children, { block: true, pre: true });
   },
 };

@@ -215,7 +215,7 @@ export class Renderer {
   }
 
   /** Same as push(wrap(...)), without building the list: the path every plain element takes. */
-  pushWrapped(open: string, close: string, children: readonly Task[], scope: Scope): void {
+  pushWrapped(open: string, close: string, children: readonly Task[], scope: Scope = INLINE): void {
     const end = closeOf(close, scope);
     this.tasks.push(end);
     for (let i = children.length - 1; i >= 0; i--) this.tasks.push(children[i] as Task);

@@ -1,8 +1,9 @@
 // A refresh after a first sync: a simulated site (its own process, realistic cost model) is synced once
 // end to end, then a share of its pages changes (edits, deletions, additions, through the simulator's
 // admin API) and the site is pulled again with the producer's defaults. Prints, for both runs: time from
-// the pull's start to the flip, Confluence response bytes and requests (the run record), and the
-// transformer's CPU seconds (its own process, /proc); then whether the alias holds exactly the site's
+// the pull's start to the flip, Confluence response bytes on the wire (gzip, as the producer asks for
+// them; the run record) and as JSON (the simulator's count), requests, and the transformer's and the
+// simulator's CPU seconds (their own processes, /proc); then whether the alias holds exactly the site's
 // pages at their latest versions. Targets (issue 16): the refresh flipped within 20 s at 100,000 pages,
 // with at most 10% of the first sync's bytes and transformer CPU.
 //   npm run bench:refresh -- [--pages 100000] [--spaces 8] [--changed 0.01] [--seed 11] [--cost realistic]
@@ -11,7 +12,15 @@ import { createLogger } from '../lib/log.ts';
 import { producerConfig } from '../producer/config.ts';
 import { readLiveIndex } from '../producer/live-index.ts';
 import { runPull, type RunSummary } from '../producer/run.ts';
-import { benchId, load, pipelineEnv, startPipeline, startSimProcess, type Pipeline } from './pipeline.ts';
+import {
+  benchId,
+  cpuSeconds,
+  load,
+  pipelineEnv,
+  startPipeline,
+  startSimProcess,
+  type Pipeline,
+} from './pipeline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,13 +44,18 @@ const env = pipelineEnv(benchId('refresh'), sim);
 
 interface Served {
   requests: number;
+  /** On the wire. */
   bytes: number;
+  /** As JSON, before compression. */
+  jsonBytes: number;
 }
 
 interface Sync {
   pull: RunSummary;
   seconds: number;
   transformerCpu: number;
+  /** What serving the run cost the simulator (compression included). */
+  simCpu: number;
   load: string;
   /** What the simulator served, by route (ids as `{id}`). */
   byRoute: Record<string, Served>;
@@ -55,21 +69,30 @@ const KINDS: [string, RegExp][] = [
   ['users', /\/rest\/api\/user\/bulk$/],
 ];
 
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+const total = (byRoute: Record<string, Served>) =>
+  Object.values(byRoute).reduce((n, s) => n + s.jsonBytes, 0);
+
 const breakdown = (byRoute: Record<string, Served>) => {
   const kinds = new Map<string, Served>();
   for (const [route, served] of Object.entries(byRoute)) {
     const kind = KINDS.find(([, re]) => re.test(route))?.[0] ?? 'other';
-    const k = kinds.get(kind) ?? { requests: 0, bytes: 0 };
-    kinds.set(kind, { requests: k.requests + served.requests, bytes: k.bytes + served.bytes });
+    const k = kinds.get(kind) ?? { requests: 0, bytes: 0, jsonBytes: 0 };
+    kinds.set(kind, {
+      requests: k.requests + served.requests,
+      bytes: k.bytes + served.bytes,
+      jsonBytes: k.jsonBytes + served.jsonBytes,
+    });
   }
   return [...kinds]
-    .map(([kind, k]) => `${kind} ${(k.bytes / 1e6).toFixed(1)} MB / ${k.requests} requests`)
+    .map(([kind, k]) => `${kind} ${mb(k.bytes)} MB (JSON ${mb(k.jsonBytes)}) / ${k.requests} requests`)
     .join('; ');
 };
 
 async function sync(p: Pipeline): Promise<Sync> {
   await sim.admin('DELETE', 'traffic');
   const cpu = p.cpu('transformer');
+  const simCpu = cpuSeconds(sim.pid);
   const loadBefore = load();
   const started = performance.now();
   const pull = await runPull(producerConfig(env), { log, interactive: false });
@@ -79,6 +102,7 @@ async function sync(p: Pipeline): Promise<Sync> {
     pull,
     seconds: (performance.now() - started) / 1000,
     transformerCpu: p.cpu('transformer') - cpu,
+    simCpu: cpuSeconds(sim.pid) - simCpu,
     load: `${loadBefore} → ${load()}`,
     byRoute: ((await sim.admin('GET', 'traffic')) as { byRoute: Record<string, Served> }).byRoute,
   };
@@ -136,8 +160,8 @@ const liveVersions = async (p: Pipeline) =>
   );
 
 const describe = (name: string, s: Sync) =>
-  `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s (the pull ${(s.pull.durationMs / 1000).toFixed(1)} s, then to the flip ${(s.seconds - s.pull.durationMs / 1000).toFixed(1)} s); Confluence ${(s.pull.confluenceBytes / 1e6).toFixed(1)} MB in ` +
-  `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s; load ${s.load}\n` +
+  `${name}: ${s.pull.pages} pages, flipped after ${s.seconds.toFixed(1)} s (the pull ${(s.pull.durationMs / 1000).toFixed(1)} s, then to the flip ${(s.seconds - s.pull.durationMs / 1000).toFixed(1)} s); Confluence ${mb(s.pull.confluenceBytes)} MB on the wire (JSON ${mb(total(s.byRoute))}) in ` +
+  `${s.pull.requests} requests; transformer CPU ${s.transformerCpu.toFixed(1)} s, simulator CPU ${s.simCpu.toFixed(1)} s; load ${s.load}\n` +
   `  served by kind: ${breakdown(s.byRoute)}`;
 
 try {
@@ -159,7 +183,7 @@ try {
     const site = (await sim.state()).pages;
     const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(1)}%`;
     console.log(
-      `refresh vs first sync: ${pct(refresh.pull.confluenceBytes, first.pull.confluenceBytes)} of the Confluence response bytes (target ≤ 10%; Kafka: ${pct(refresh.pull.bytes, first.pull.bytes)}), ` +
+      `refresh vs first sync: ${pct(refresh.pull.confluenceBytes, first.pull.confluenceBytes)} of the Confluence response bytes on the wire (target ≤ 10%; as JSON ${pct(total(refresh.byRoute), total(first.byRoute))}; Kafka: ${pct(refresh.pull.bytes, first.pull.bytes)}), ` +
         `${pct(refresh.transformerCpu, first.transformerCpu)} of the transformer CPU (target ≤ 10%), ` +
         `flipped after ${refresh.seconds.toFixed(1)} s (target ≤ 20 s)\n` +
         `alias afterwards: ${after.size} pages, site ${site}; missing ${missing}, extra ${extra}, stale version ${stale}` +

@@ -33,7 +33,7 @@ COPY scripts scripts
 # Read-only at run time.
 RUN node --max-semi-space-size=2 --heap-growing-percent=50 scripts/compile-cache.ts \
  && node --max-semi-space-size=2 --heap-growing-percent=25 scripts/compile-cache.ts \
- && node --max-semi-space-size=2 --heap-growing-percent=100 scripts/compile-cache.ts
+ && node --max-semi-space-size=8 --heap-growing-percent=100 scripts/compile-cache.ts
 USER node
 EXPOSE 9464 8080
 # Liveness of the long-running services (/livez on METRICS_PORT); deploy/ uses /livez and /readyz.

@@ -32,7 +32,7 @@ COPY scripts scripts
 # the type stripper, whose ~18 MB would stay for its whole life (bench/README.md#end-to-end-memory).
 # Read-only at run time.
 RUN node --max-semi-space-size=2 --heap-growing-percent=50 scripts/compile-cache.ts \
- && node --max-semi-space-size=2 --heap-growing-percent=25 scripts/compile-cache.ts \
+ && node --max-semi-space-size=8 --heap-growing-percent=50 scripts/compile-cache.ts \
  && node --max-semi-space-size=8 --heap-growing-percent=100 scripts/compile-cache.ts
 USER node
 EXPOSE 9464 8080

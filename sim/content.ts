@@ -3,6 +3,7 @@
 // ../shared/storage-samples (macros, links, tasks, layouts, images, emoticons, adf-extension, entities,
 // unicode) plus, on a few pages, deliberately hostile markup that the converter must neutralise.
 import { Rng, hash32, unit } from './rng.ts';
+import { PROSE } from './prose.ts';
 
 export interface LinkTarget {
   title: string;
@@ -51,8 +52,9 @@ function cdata(s: string): string {
   return `<![CDATA[${s.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
 }
 
-// Sentences are escaped once at load; bodies are mostly built by picking from this pool, which keeps
-// generation fast enough to serve gigabytes while paging.
+// Sentences are escaped once at load; bodies are mostly built by picking from these pools, which keeps
+// generation fast enough to serve gigabytes while paging. These carry what the converter must get right
+// (entities, markup, scripts of other languages); the plain prose of sim/prose.ts carries the bulk.
 const SENTENCES = [
   'Welcome to the team&nbsp;&mdash; read this first.',
   'Deploys are frozen on Fridays, except for hot-fixes approved by the on-call lead.',
@@ -95,9 +97,12 @@ function uuid(rng: Rng): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20)}`;
 }
 
+/** The share of sentences taken from the marked-up pool above rather than from plain prose. */
+const MARKED_SHARE = 0.2;
+
 function sentences(rng: Rng, n: number): string {
   let out = '';
-  for (let i = 0; i < n; i++) out += (i ? ' ' : '') + rng.pick(SENTENCES);
+  for (let i = 0; i < n; i++) out += (i ? ' ' : '') + (rng.chance(MARKED_SHARE) ? rng.pick(SENTENCES) : rng.pick(PROSE));
   return out;
 }
 

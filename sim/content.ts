@@ -102,7 +102,8 @@ const MARKED_SHARE = 0.2;
 
 function sentences(rng: Rng, n: number): string {
   let out = '';
-  for (let i = 0; i < n; i++) out += (i ? ' ' : '') + (rng.chance(MARKED_SHARE) ? rng.pick(SENTENCES) : rng.pick(PROSE));
+  for (let i = 0; i < n; i++)
+    out += (i ? ' ' : '') + (rng.chance(MARKED_SHARE) ? rng.pick(SENTENCES) : rng.pick(PROSE));
   return out;
 }
 

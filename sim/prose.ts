@@ -8,7 +8,28 @@ import { Rng } from './rng.ts';
 
 const VOCABULARY_SIZE = 6_000;
 const POOL_SIZE = 4_096;
-const ONSETS = ['b', 'c', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'w', 'st', 'tr', 'pl', 'gr'];
+const ONSETS = [
+  'b',
+  'c',
+  'd',
+  'f',
+  'g',
+  'h',
+  'k',
+  'l',
+  'm',
+  'n',
+  'p',
+  'r',
+  's',
+  't',
+  'v',
+  'w',
+  'st',
+  'tr',
+  'pl',
+  'gr',
+];
 const VOWELS = ['a', 'e', 'i', 'o', 'u', 'ea', 'ou', 'io'];
 const CODAS = ['', '', '', 'n', 'r', 's', 't', 'l', 'nd', 'ck'];
 
@@ -42,7 +63,9 @@ function buildPool(): string[] {
   const rng = new Rng(0x9e3779b9);
   const words = vocabulary(rng);
   // Flat strings: a sentence left as the rope its words were joined into is walked again at every use.
-  return Array.from({ length: POOL_SIZE }, () => Buffer.from(sentence(rng, words), 'latin1').toString('latin1'));
+  return Array.from({ length: POOL_SIZE }, () =>
+    Buffer.from(sentence(rng, words), 'latin1').toString('latin1'),
+  );
 }
 
 /** Sentences of plain prose (ASCII, nothing to escape), built once. */

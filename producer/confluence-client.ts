@@ -8,7 +8,7 @@ import type { Logger } from '../lib/log.ts';
 import type { ProxyConfig } from './config.ts';
 import { ACCEPT_ENCODING, decodedBody, isInflateError, UnsupportedCodingError } from './content-coding.ts';
 import { createListingSplitter, elementText } from './listing-split.ts';
-import { createPace } from './pace.ts';
+import { asksToSlowDown, createPace } from './pace.ts';
 import { nextLink, resolveNext } from './paging.ts';
 import { parseRetryAfter, retryDelay, type RetryPolicy } from './retry.ts';
 
@@ -193,7 +193,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       });
       status = res.statusCode;
       responseHeaders = res.headers;
-      if (status === 429 || header('x-ratelimit-nearlimit') === 'true') pace.slowDown();
+      if (asksToSlowDown(status, header)) pace.slowDown();
       else pace.ok();
       isJson = /json/i.test(header('content-type') ?? '');
       const decoded = decodedBody(res.body, header('content-encoding'), (n) => (stats.bytes += n));

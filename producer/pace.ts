@@ -1,7 +1,19 @@
-// How many requests to Confluence may be in flight, adapted to what the site says: halved on a 429 or
-// an `X-RateLimit-NearLimit` warning, grown back by one after a run of clean answers (additive
+// How many requests to Confluence may be in flight, adapted to what the site says: halved on a 429, a
+// 503 with Retry-After or an `X-RateLimit-NearLimit` warning, grown back by one after a run of clean answers (additive
 // increase, multiplicative decrease, as TCP does), never above what the operator set
 // (PRODUCER_CONCURRENCY) nor below one. No I/O: callers report what happened.
+
+/**
+ * Whether an answer asks for fewer requests in flight: a 429, an `X-RateLimit-NearLimit: true` warning,
+ * or a 503 with Retry-After. Atlassian limits Cloud "by concurrency and resource limits" rather than a
+ * published rate (jira.atlassian.com/browse/CONFCLOUD-71116), and an overloaded site or gateway answers
+ * 503 with Retry-After: the same request for less pressure as a 429.
+ */
+export function asksToSlowDown(status: number, header: (name: string) => string | undefined): boolean {
+  if (status === 429) return true;
+  if (status === 503 && header('retry-after') !== undefined) return true;
+  return header('x-ratelimit-nearlimit') === 'true';
+}
 
 export interface Pace {
   /** Waits for a slot; call the returned function when the request is answered. */

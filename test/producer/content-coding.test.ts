@@ -64,7 +64,8 @@ describe.each(['cloud', 'data-center'] as const)('a pull from %s', (deployment) 
     expect(zipped.pages).toEqual(plain.pages);
     expect(plain.wire).toBe(plain.json);
     expect(zipped.json).toBe(plain.json);
-    expect(zipped.wire).toBeLessThan(plain.wire / 3);
+    // Real prose compresses ~2.7x (sim/prose.ts); the listings and facts much more.
+    expect(zipped.wire).toBeLessThan(plain.wire / 2);
   });
 });
 

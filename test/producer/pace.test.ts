@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPace } from '../../producer/pace.ts';
+import { asksToSlowDown, createPace } from '../../producer/pace.ts';
 
 describe('pace', () => {
   it('lets at most the window through, and the next one in when a slot is released', async () => {
@@ -31,5 +31,15 @@ describe('pace', () => {
     expect(pace.window).toBe(3);
     for (let i = 0; i < 100; i++) pace.ok();
     expect(pace.window).toBe(8);
+  });
+
+  it('hears a 429, a NearLimit warning and a 503 with Retry-After as "slow down", nothing else', () => {
+    const headers = (h: Record<string, string>) => (name: string) => h[name];
+    expect(asksToSlowDown(429, headers({}))).toBe(true);
+    expect(asksToSlowDown(200, headers({ 'x-ratelimit-nearlimit': 'true' }))).toBe(true);
+    expect(asksToSlowDown(503, headers({ 'retry-after': '1' }))).toBe(true);
+    expect(asksToSlowDown(503, headers({}))).toBe(false); // an outage: retried, not a limit
+    expect(asksToSlowDown(500, headers({ 'retry-after': '1' }))).toBe(false);
+    expect(asksToSlowDown(200, headers({ 'x-ratelimit-nearlimit': 'false' }))).toBe(false);
   });
 });

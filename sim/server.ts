@@ -3,10 +3,11 @@
 // Center serves v1 only, under its context path. Page views answer the webui links, so a page URL
 // can be shown to open.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handleAdmin, type SimAdmin } from './admin.ts';
+import { handleAdmin, type SimAdmin, type Settings } from './admin.ts';
 import type { ApiResponse } from './api.ts';
+import { answerJson, type AnswerContent } from './answer.ts';
 import { encodeAnswer } from './compression.ts';
-import { responseContent, responseCostMs } from './cost.ts';
+import { responseCostMs } from './cost.ts';
 import { authenticate, type Deployment } from './auth.ts';
 import type { FaultKind } from './faults.ts';
 import { takeToken, rateLimitHeaders, type Bucket } from './ratelimit.ts';
@@ -70,19 +71,25 @@ function send(res: ServerResponse, r: ApiResponse): void {
   write(res, r, Buffer.from(JSON.stringify(r.body)));
 }
 
-/** A route's answer, compressed when the request accepts it (compression.ts): its bytes on the wire and as JSON. */
+/**
+ * A route's answer: its JSON (answer.ts) delayed by what it carries (the cost model: before the first
+ * byte, as a real server's work would be), then compressed when the request accepts it
+ * (compression.ts). Returns what it carried and its bytes on the wire and as JSON.
+ */
 async function answer(
   req: IncomingMessage,
   res: ServerResponse,
   r: ApiResponse,
-  gzip: boolean,
+  settings: Settings,
   fault?: BodyFault,
-): Promise<{ wire: number; json: number }> {
-  const json = Buffer.from(JSON.stringify(r.body));
-  const { bytes, headers } = gzip
+): Promise<{ content: AnswerContent; bytes: { wire: number; json: number } }> {
+  const { json, content } = answerJson(r.body);
+  const cost = responseCostMs(settings, content);
+  if (cost > 0) await sleep(cost);
+  const { bytes, headers } = settings.gzip
     ? await encodeAnswer(json, req.headers['accept-encoding'])
     : { bytes: json, headers: {} };
-  return { wire: write(res, r, bytes, headers, fault), json: json.length };
+  return { content, bytes: { wire: write(res, r, bytes, headers, fault), json: json.length } };
 }
 
 /** How the site is laid out: which deployment, its context path (Data Center), its cloud id (Cloud). */
@@ -180,12 +187,9 @@ export function createHandler(admin: SimAdmin, siteUrl: () => string, site: Site
         handleV1(state, apiReq) ??
         v2Error(404, `No route for ${url.pathname}`));
     r.headers = { ...limitHeaders, ...r.headers };
-    // The server's work grows with what the answer carries: charged before the first byte, as a real one would.
-    const cost = responseCostMs(settings, r.body);
-    if (cost > 0) await sleep(cost);
     const bodyFault = fault === 'reset' || fault === 'truncate' || fault === 'corrupt' ? fault : undefined;
-    const bytes = await answer(req, res, r, settings.gzip, bodyFault);
-    admin.traffic.count(url.pathname, r.status, responseContent(r.body), bytes);
+    const { content, bytes } = await answer(req, res, r, settings, bodyFault);
+    admin.traffic.count(url.pathname, r.status, content, bytes);
   }
 
   function fail(res: ServerResponse, work: Promise<void>): void {

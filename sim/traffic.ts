@@ -1,5 +1,7 @@
 // What the simulated site served: requests, results, page bodies and bytes, in total and by route, so
 // tests can assert what a run fetched (not how long it took) and benchmarks can report it.
+import type { AnswerContent } from './answer.ts';
+
 /** What the site served, by path family (ids replaced by `{id}`): for tests and benchmarks. */
 export interface Served {
   requests: number;
@@ -26,12 +28,7 @@ export class Traffic {
   readonly total: Served = noTraffic();
   readonly byRoute = new Map<string, Served>();
 
-  count(
-    path: string,
-    status: number,
-    content: Omit<Served, 'requests' | 'bytes' | 'jsonBytes'>,
-    bytes: { wire: number; json: number },
-  ): void {
+  count(path: string, status: number, content: AnswerContent, bytes: { wire: number; json: number }): void {
     const route = path.replace(/\/\d+(?=\/|$)/g, '/{id}');
     let served = this.byRoute.get(route);
     if (!served) this.byRoute.set(route, (served = noTraffic()));

@@ -3,6 +3,7 @@
 // `_links.next` is relative to `_links.base` (the context: `/wiki`, `/confluence` or none), not to
 // the site root.
 import { BadRequestError, intParam, listParam, type ApiRequest, type ApiResponse } from './api.ts';
+import { PageBody } from './answer.ts';
 import { pageWebui, type Page, type Space } from './model.ts';
 import type { SimState } from './state.ts';
 import { usernameOf, type User } from './users.ts';
@@ -112,7 +113,8 @@ function renderContent(
       message: '',
     };
   } else expandable.version = '';
-  if (expand.has('body.storage')) out.body = { storage: { value: state.body(p), representation: 'storage' } };
+  if (expand.has('body.storage'))
+    out.body = { storage: { value: new PageBody(state.body(p)), representation: 'storage' } };
   else expandable.body = '';
   if (expand.has('ancestors'))
     out.ancestors = state.ancestorsOf(p).map((a) => ({ id: String(a.id), type: 'page', title: a.title }));

@@ -11,6 +11,7 @@ import {
   type ApiRequest,
   type ApiResponse,
 } from './api.ts';
+import { PageBody } from './answer.ts';
 import { SPACE_TYPES, pageWebui, type Page, type PageStatus, type Space } from './model.ts';
 import { BadCursorError, decodeCursor, encodeCursor, type Slice } from './paging.ts';
 import { PAGE_SORTS, SPACE_SORTS, type PageQuery } from './queries.ts';
@@ -58,9 +59,12 @@ function iso(ms: number): string {
 type BodyFormat = (typeof SINGLE_BODY_FORMATS)[number];
 
 function renderBody(state: SimState, page: Page, format: BodyFormat | undefined): Record<string, unknown> {
-  if (format === 'storage') return { storage: { representation: 'storage', value: state.body(page) } };
+  if (format === 'storage')
+    return { storage: { representation: 'storage', value: new PageBody(state.body(page)) } };
   if (format === 'atlas_doc_format') {
-    return { atlas_doc_format: { representation: 'atlas_doc_format', value: state.adfBody(page) } };
+    return {
+      atlas_doc_format: { representation: 'atlas_doc_format', value: new PageBody(state.adfBody(page)) },
+    };
   }
   return {}; // rendered views are not simulated; without body-format Confluence sends {} too
 }

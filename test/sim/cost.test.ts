@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { NO_COST, REALISTIC_COST, responseCostMs } from '../../sim/index.ts';
+import { answerJson, PageBody } from '../../sim/answer.ts';
+import { NO_COST, REALISTIC_COST, responseCostMs as costOf, type CostModel } from '../../sim/index.ts';
 import { get, useSim } from './helpers.ts';
 
 const page = (bodyBytes: number) => ({
   id: '1',
   title: 't',
-  body: bodyBytes > 0 ? { storage: { representation: 'storage', value: 'x'.repeat(bodyBytes) } } : {},
+  body:
+    bodyBytes > 0
+      ? { storage: { representation: 'storage', value: new PageBody('x'.repeat(bodyBytes)) } }
+      : {},
 });
+/** What a route's answer costs, from what serializing it counted. */
+const responseCostMs = (model: CostModel, body: unknown) => costOf(model, answerJson(body).content);
 
 describe('the cost model', () => {
   it('charges a base, a share per result and more per KB of body', () => {

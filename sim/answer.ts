@@ -6,6 +6,7 @@
 // into the answer's bytes, and escaped in place; its byte count comes out of the same pass. The bytes are
 // exactly those of JSON.stringify, UTF-8 encoded (test/sim/answer.test.ts).
 import { randomUUID } from 'node:crypto';
+import { Piece, textOf, type MadeOfParts, type Part } from './pieces.ts';
 
 /** What an answer carries, for the cost model (cost.ts) and the traffic count (traffic.ts). */
 export interface AnswerContent {
@@ -27,12 +28,16 @@ const QUOTED_MARK = JSON.stringify(MARK);
 /** The bodies of the answer being stringified, in the order JSON.stringify meets them. */
 let collecting: PageBody[] | undefined;
 
-/** A page body (storage or ADF) in a route's answer: `value: new PageBody(text)`. */
+/** A page body (storage or ADF) in a route's answer: `value: new PageBody(text or generator)`. */
 export class PageBody {
-  readonly text: string;
+  readonly source: string | MadeOfParts;
 
-  constructor(text: string) {
-    this.text = text;
+  constructor(source: string | MadeOfParts) {
+    this.source = source;
+  }
+
+  get text(): string {
+    return typeof this.source === 'string' ? this.source : textOf(this.source);
   }
 
   /** Outside answerJson (a test stringifying a route's answer) it is just its text. */
@@ -122,8 +127,56 @@ function findSpecials(from: number, to: number): void {
   for (; i < to; i++) note(bytes, i);
 }
 
-/** Writes a body as a JSON string at `at`, counting it in `content`; returns the offset after it. */
-function writeBody(text: string, at: number, content: AnswerContent): number {
+/** Where emitPart writes a generated body, and the UTF-8 bytes of its text so far. */
+let cursor = 0;
+let textBytes = 0;
+// eslint-disable-next-line no-control-regex -- the characters JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/** Writes a part of a generated body at `cursor`, escaped; returns its UTF-16 length. */
+function emitPart(part: Part): number {
+  if (part instanceof Piece) {
+    reserve(cursor, part.json.length);
+    arena.set(part.json, cursor);
+    cursor += part.json.length;
+    textBytes += part.bytes;
+    return part.text.length;
+  }
+  if (typeof part === 'number') return emitString(String(part));
+  if (typeof part === 'string') return emitString(part);
+  let units = 0;
+  for (const p of part) units += emitPart(p);
+  return units;
+}
+
+/** A string made at generation time (a title, an id): encoded and escaped as it comes. */
+function emitString(s: string): number {
+  if (NEEDS_ESCAPE.test(s) || !s.isWellFormed()) {
+    cursor += writeUtf8(JSON.stringify(s).slice(1, -1), cursor);
+    textBytes += Buffer.byteLength(s);
+  } else {
+    const n = writeUtf8(s, cursor);
+    cursor += n;
+    textBytes += n;
+  }
+  return s.length;
+}
+
+/** Writes a generated body as a JSON string at `at`, counting it in `content`; returns the offset after it. */
+function writeGenerated(source: MadeOfParts, at: number, content: AnswerContent): number {
+  reserve(at, 1);
+  arena[at] = 0x22;
+  cursor = at + 1;
+  textBytes = 0;
+  source(emitPart);
+  content.bodyBytes += textBytes;
+  reserve(cursor, 1);
+  arena[cursor] = 0x22;
+  return cursor + 1;
+}
+
+/** Writes a body's text as a JSON string at `at`, counting it in `content`; returns the offset after it. */
+function writeText(text: string, at: number, content: AnswerContent): number {
   // JSON.stringify escapes a lone surrogate (\udXXX), which UTF-8 cannot carry: the plain way for those.
   if (!text.isWellFormed()) {
     content.bodyBytes += Buffer.byteLength(text);
@@ -186,7 +239,8 @@ export function answerJson(body: unknown): { json: Buffer; content: AnswerConten
   for (const b of bodies) {
     const mark = text.indexOf(QUOTED_MARK, from);
     at += writeUtf8(text.slice(from, mark), at);
-    at = writeBody(b.text, at, content);
+    at =
+      typeof b.source === 'string' ? writeText(b.source, at, content) : writeGenerated(b.source, at, content);
     from = mark + QUOTED_MARK.length;
   }
   at += writeUtf8(text.slice(from), at);

@@ -1,12 +1,13 @@
 // The simulator's mutable world: the generated site and its users (users.ts), the queries on them (what a
 // listing may ask for: queries.ts) and the mutations of the admin API.
 // No I/O here; the HTTP layer renders what these methods return.
-import { generateAdf, generateBody, type LinkTarget } from './content.ts';
+import { emitBody, generateAdf, generateBody, type BodyContext, type LinkTarget } from './content.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import type { Page, PageStatus, Site, Space, SpaceStatus, SpaceType } from './model.ts';
 import { keysetPage, orderBy, type Cursor, type Ordering, type Slice } from './paging.ts';
 import type { Rng } from './rng.ts';
 import { PAGE_SORT_KEYS, SPACE_SORT_KEYS, ordering, type PageQuery, type SpaceQuery } from './queries.ts';
+import type { MadeOfParts } from './pieces.ts';
 import { SimUsers, type User } from './users.ts';
 
 export class SimState {
@@ -180,9 +181,19 @@ export class SimState {
 
   /** The page's storage body: the admin-supplied one, else regenerated from the seed. */
   body(page: Page): string {
+    return page.body ?? generateBody(this.bodyContext(page));
+  }
+
+  /** The same for an answer: the admin-supplied text, else the generator, which answer.ts writes as bytes. */
+  bodySource(page: Page): string | MadeOfParts {
     if (page.body !== undefined) return page.body;
+    const ctx = this.bodyContext(page);
+    return (emit) => emitBody(ctx, emit);
+  }
+
+  private bodyContext(page: Page): BodyContext {
     const space = this.spaceOf(page);
-    return generateBody({
+    return {
       seed: this.seed,
       pageId: page.id,
       version: page.version,
@@ -191,7 +202,7 @@ export class SimState {
       accountIds: this.accountIds,
       linkTarget: (rng) => this.linkTarget(rng),
       fullCatalogue: space.homepageId === page.id,
-    });
+    };
   }
 
   adfBody(page: Page): string {

@@ -114,7 +114,7 @@ function renderContent(
     };
   } else expandable.version = '';
   if (expand.has('body.storage'))
-    out.body = { storage: { value: new PageBody(state.body(p)), representation: 'storage' } };
+    out.body = { storage: { value: new PageBody(state.bodySource(p)), representation: 'storage' } };
   else expandable.body = '';
   if (expand.has('ancestors'))
     out.ancestors = state.ancestorsOf(p).map((a) => ({ id: String(a.id), type: 'page', title: a.title }));

@@ -60,7 +60,7 @@ type BodyFormat = (typeof SINGLE_BODY_FORMATS)[number];
 
 function renderBody(state: SimState, page: Page, format: BodyFormat | undefined): Record<string, unknown> {
   if (format === 'storage')
-    return { storage: { representation: 'storage', value: new PageBody(state.body(page)) } };
+    return { storage: { representation: 'storage', value: new PageBody(state.bodySource(page)) } };
   if (format === 'atlas_doc_format') {
     return {
       atlas_doc_format: { representation: 'atlas_doc_format', value: new PageBody(state.adfBody(page)) },

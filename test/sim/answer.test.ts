@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { answerJson, PageBody } from '../../sim/answer.ts';
-import { generateBodies } from '../../sim/index.ts';
+import { DEFAULT_USERS, generateBodies, generateSite } from '../../sim/index.ts';
+import { SimState } from '../../sim/state.ts';
+
+const FULL = DEFAULT_USERS[0]!;
 
 /** What the server sent before answers were written by answer.ts: JSON.stringify, then UTF-8. */
 const plain = (body: unknown) => Buffer.from(JSON.stringify(body));
 
-/** A listing of pages carrying these bodies, in the v2 shape. */
-const listing = (bodies: string[]) => ({
+/** A listing of pages carrying these bodies (texts or generators), in the v2 shape. */
+const listing = (bodies: ConstructorParameters<typeof PageBody>[0][]) => ({
   results: bodies.map((text, i) => ({
     id: String(i + 1),
     title: `Page ${i + 1}`,
@@ -47,6 +50,17 @@ describe('an answer written by answer.ts', () => {
     // A giant answer grows the buffer it is written in, and what follows still fits.
     const giant = listing(['"é\n'.repeat(3_000_000), 'after']);
     expect(answerJson(giant).json.equals(plain(giant))).toBe(true);
+  });
+
+  it('writes a generated body from its pieces as the JSON of its text', () => {
+    const state = new SimState(generateSite({ seed: 3, spaces: 3, pages: 400 }), []);
+    const pages = state.filterPages(FULL, { statuses: ['current'] });
+    // Titles are written as they come (escaped, a lone surrogate too); links carry other pages' titles.
+    for (const p of pages.slice(0, 40)) state.editPage(p.id, { title: `${p.title} "q" \\ \n \ud800 é` });
+    const texts = pages.map((p) => state.body(p));
+    const { json, content } = answerJson(listing(pages.map((p) => state.bodySource(p))));
+    expect(json.toString()).toBe(plain(listing(texts)).toString());
+    expect(content.bodyBytes).toBe(texts.reduce((n, t) => n + Buffer.byteLength(t), 0));
   });
 
   it('counts the results, the bodies and their UTF-8 bytes as it writes them', () => {

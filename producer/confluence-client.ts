@@ -170,7 +170,8 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
   async function attempt(
     path: string,
     listing: boolean,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    ahead: boolean,
   ): Promise<{ body: unknown; next: string | undefined }> {
     stats.requests++;
     let status = 0;
@@ -182,7 +183,7 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     let isJson: boolean;
     let text = '';
     let body: unknown;
-    const release = await pace.acquire();
+    const release = await pace.acquire(ahead);
     try {
       const res = await agent.request({
         origin,
@@ -287,12 +288,12 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     return document;
   }
 
-  async function getJson(pathOrUrl: string, signal?: AbortSignal, listing = false) {
+  async function getJson(pathOrUrl: string, signal?: AbortSignal, listing = false, ahead = false) {
     const url = new URL(resolveNext(opts.apiUrl, pathOrUrl));
     const path = url.pathname + url.search;
     for (let retry = 0; ; retry++) {
       try {
-        return await attempt(path, listing, signal);
+        return await attempt(path, listing, signal, ahead);
       } catch (err) {
         if (!(err instanceof ConfluenceError) || !err.retryable) throw err;
         if (err.kind === 'rate-limited') stats.rateLimited++;
@@ -326,7 +327,14 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       if (seen.has(next))
         throw new ConfluenceError('server', next, `GET ${next}: the listing repeats a next link`);
       seen.add(next);
-      const page: { body: unknown; next: string | undefined } = await getJson(next, signal, true);
+      // A next page can only be asked for once the last one answered: the chain of a big space's
+      // listing sets a run's length, so its links go ahead of independent requests waiting for a slot.
+      const page: { body: unknown; next: string | undefined } = await getJson(
+        next,
+        signal,
+        true,
+        seen.size > 1,
+      );
       const body = page.body as { results?: unknown };
       if (!Array.isArray(body.results)) {
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);

@@ -13,7 +13,8 @@ const idOf = (r: PageRef) => BigInt(r.id);
 
 /**
  * Every ref of the listing once: `ascending`'s first page first; only if it says more follow is
- * `descending` started. Stops both directions as soon as one reaches an id the other returned.
+ * `descending` started. Each direction's next page is asked for before its last one is handed on.
+ * Stops both directions as soon as one reaches an id the other returned.
  */
 export async function* meetInTheMiddle(
   ascending: AsyncGenerator<RefPage>,
@@ -21,8 +22,10 @@ export async function* meetInTheMiddle(
 ): AsyncGenerator<PageRef[]> {
   const first = await ascending.next();
   if (first.done) return;
-  yield first.value.refs;
-  if (!first.value.more) return;
+  if (!first.value.more) {
+    yield first.value.refs;
+    return;
+  }
   let lo = first.value.refs.reduce((m, r) => (idOf(r) > m ? idOf(r) : m), -1n); // highest ascending id
   let hi: bigint | undefined; // lowest descending id
   const desc = descending();
@@ -33,6 +36,7 @@ export async function* meetInTheMiddle(
     [false, step(false)],
   ]);
   try {
+    yield first.value.refs;
     while (pending.size > 0) {
       const { up, r } = await Promise.race(pending.values());
       pending.delete(up);
@@ -43,9 +47,12 @@ export async function* meetInTheMiddle(
         if (up && id > lo) lo = id;
         if (!up && (hi === undefined || id < hi)) hi = id;
       }
+      const met = fresh.length < r.value.refs.length || !r.value.more; // met the other end
+      // The next page is asked for before this one is handed on: the chain's steps then cost the
+      // site's latency, not that plus however long the caller takes (or waits) with each page.
+      if (!met) pending.set(up, step(up));
       if (fresh.length > 0) yield fresh;
-      if (fresh.length < r.value.refs.length || !r.value.more) return; // met the other end
-      pending.set(up, step(up));
+      if (met) return;
     }
   } finally {
     // A direction still in flight finishes its request; nothing reads it.

@@ -16,8 +16,11 @@ export function asksToSlowDown(status: number, header: (name: string) => string 
 }
 
 export interface Pace {
-  /** Waits for a slot; call the returned function when the request is answered. */
-  acquire(): Promise<() => void>;
+  /**
+   * Waits for a slot; call the returned function when the request is answered. Requests `ahead` (a
+   * listing's next page) get the next free slot before any other waiting request.
+   */
+  acquire(ahead?: boolean): Promise<() => void>;
   /** The site warned (NearLimit) or refused (429): halve the window. */
   slowDown(): void;
   /** A clean answer: after `window` of them in a row the window grows by one. */
@@ -31,20 +34,21 @@ export function createPace(max: number): Pace {
   let inFlight = 0;
   let clean = 0;
   const waiting: (() => void)[] = [];
+  const waitingAhead: (() => void)[] = [];
   const release = () => {
     inFlight--;
     drain();
   };
   const drain = () => {
-    while (inFlight < window && waiting.length > 0) {
+    while (inFlight < window && waitingAhead.length + waiting.length > 0) {
       inFlight++;
-      waiting.shift()!();
+      (waitingAhead.shift() ?? waiting.shift())!();
     }
   };
   return {
-    acquire() {
+    acquire(ahead = false) {
       return new Promise((resolve) => {
-        waiting.push(() => resolve(release));
+        (ahead ? waitingAhead : waiting).push(() => resolve(release));
         drain();
       });
     },

@@ -59,7 +59,7 @@ export function readRestricted(r: SearchResult): boolean | null {
 
 /** Ancestors walked up from a page: the ids met, parent first, and whether the walk reached the top. */
 interface Walk {
-  ids: string[];
+  ids: readonly string[];
   /** The id whose parent is not known, when the walk stopped short of the top (or met a cycle). */
   stuck: string | null;
 }
@@ -73,18 +73,38 @@ export function collectFacts() {
   const titles = new Map<string, string>();
   /** Each page's parent (null: top level), from a listing, a fetch by id or a search's ancestors. */
   const parents = new Map<string, string | null>();
+  /**
+   * Walks that reached the top, by page: a run asks for every page's ancestors several times (while
+   * its facts are gathered, and as it is decided), and siblings share all of theirs. Such a walk only
+   * meets pages whose parent is known, so only a parent that changes (a page moved mid-run) can make
+   * one wrong: then all are forgotten.
+   */
+  const walks = new Map<string, readonly string[]>();
+  const setParent = (id: string, parent: string | null) => {
+    const known = parents.get(id);
+    if (known !== undefined && known !== parent) walks.clear();
+    parents.set(id, parent);
+  };
   const walk = (pageId: string): Walk => {
+    const cached = walks.get(pageId);
+    if (cached) return { ids: cached, stuck: null };
     const ids: string[] = [];
-    const seen = new Set([pageId]);
     for (let id = pageId; ;) {
       const parent = parents.get(id);
       if (parent === undefined) return { ids, stuck: id };
-      if (parent === null) return { ids, stuck: null };
-      if (seen.has(parent)) return { ids, stuck: parent }; // moved mid-run: not a tree we can trust
-      seen.add(parent);
+      if (parent === null) break;
+      // A cycle: moved mid-run, not a tree we can trust.
+      if (parent === pageId || ids.includes(parent)) return { ids, stuck: parent };
       ids.push(parent);
+      const above = walks.get(parent);
+      if (above) {
+        for (const a of above) ids.push(a);
+        break;
+      }
       id = parent;
     }
+    walks.set(pageId, ids);
+    return { ids, stuck: null };
   };
   const of = (pageId: string): PageFactsOf => {
     const e = entries.get(pageId);
@@ -96,14 +116,14 @@ export function collectFacts() {
     return {
       restricted: e.restricted,
       ancestorRestricted,
-      ancestors: ids.reverse().map((id) => ({ id, title: titles.get(id) ?? '' })),
+      ancestors: ids.map((id) => ({ id, title: titles.get(id) ?? '' })).reverse(),
       labels: e.labels,
     };
   };
   return {
     /** Where listed or fetched pages sit; a place already known is replaced by the newer one. */
     place(p: PagePlace): void {
-      if (p.parentId !== undefined) parents.set(p.id, p.parentId);
+      if (p.parentId !== undefined) setParent(p.id, p.parentId);
       if (typeof p.title === 'string') titles.set(p.id, p.title);
     },
     /** Whether a page's parent is known (so its search need not expand ancestors). */
@@ -118,11 +138,11 @@ export function collectFacts() {
         for (const a of r.ancestors) {
           if (a.id === undefined) continue;
           const aid = String(a.id);
-          if (!parents.has(aid)) parents.set(aid, parent);
+          if (!parents.has(aid)) setParent(aid, parent);
           if (typeof a.title === 'string') titles.set(aid, a.title);
           parent = aid;
         }
-        parents.set(id, parent);
+        setParent(id, parent);
       }
       entries.set(id, {
         current: (r.status ?? 'current') === 'current',
@@ -134,17 +154,25 @@ export function collectFacts() {
     },
     /**
      * What the visibility of `ids` still needs: ancestors whose facts are not known, and pages (the
-     * ids or their ancestors) whose parent is not known — found only by a search expanding ancestors.
+     * ids or their ancestors) whose parent is not known — found only by a search expanding ancestors;
+     * and which of `ids` need any of it (the rest need nothing more).
      */
-    missing(ids: Iterable<string>): { facts: Set<string>; places: Set<string> } {
+    missing(ids: Iterable<string>): { facts: Set<string>; places: Set<string>; needy: string[] } {
       const facts = new Set<string>();
       const places = new Set<string>();
+      const needy: string[] = [];
       for (const id of ids) {
         const { ids: up, stuck } = walk(id);
-        for (const a of up) if (!entries.has(a)) facts.add(a);
+        let needs = stuck !== null;
+        for (const a of up) {
+          if (entries.has(a)) continue;
+          facts.add(a);
+          needs = true;
+        }
         if (stuck !== null) places.add(stuck);
+        if (needs) needy.push(id);
       }
-      return { facts, places };
+      return { facts, places, needy };
     },
     of,
     facts(): SpaceFacts {
@@ -159,7 +187,7 @@ export function collectFacts() {
 }
 
 /** An ancestor the search did not return cannot be seen (or is not a page we know): it restricts too. */
-function ancestorsRestricted(ids: string[], entries: Map<string, Entry>): boolean | null {
+function ancestorsRestricted(ids: readonly string[], entries: Map<string, Entry>): boolean | null {
   let unknown = false;
   for (const id of ids) {
     const a = entries.get(id);

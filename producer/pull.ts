@@ -77,8 +77,12 @@ export function refreshChange(
 /** What the listing saw: every current page id with its version, the run's complete set of ids. */
 export type Listed = Map<string, number>;
 
-/** Spaces listed at once: each holds up to two requests (both ends), so a quarter of the connections. */
-const spacesListedAtOnce = (concurrency: number) => Math.max(1, Math.ceil(concurrency / 4));
+/**
+ * Spaces listed at once: each holds up to two requests (both ends), so as many as the connections.
+ * A listing's next pages go ahead of the searches and fetches waiting (pace.ts): the biggest space's
+ * chain of pages, which sets a refresh's length, then steps at the site's latency.
+ */
+const spacesListedAtOnce = (concurrency: number) => Math.max(1, Math.ceil(concurrency / 2));
 
 /** A bounded queue of id batches between two stages: `push` waits while it is full. */
 function createBatchQueue<T>(capacity: number) {

@@ -224,13 +224,15 @@ export function createRestrictionReader(
       read,
       async load(pages, signal) {
         await read(pages, signal);
-        const ids = pages.map((p) => p.id);
+        let ids = pages.map((p) => p.id);
         // Then whatever their visibility still needs (an ancestor's facts, a place no listing gave),
         // until nothing is missing that a search could still tell. An ancestor still to be listed is
         // waited for (its own batch asks for it, so no search asks twice); once the listing is done,
-        // what is still missing is asked for here. Ancestors no search returns restrict.
+        // what is still missing is asked for here. Ancestors no search returns restrict. Each round
+        // looks again only at the pages that needed something (a batch waits through many rounds).
         for (;;) {
-          const { facts, places } = collector.missing(ids);
+          const { facts, places, needy } = collector.missing(ids);
+          ids = needy;
           const open = [...facts, ...places].filter((id) => !settled.has(id));
           if (open.length === 0 || unreadable) return;
           const listed = allListed(pages);

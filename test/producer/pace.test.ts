@@ -15,6 +15,18 @@ describe('pace', () => {
     expect(third).toBe(true);
   });
 
+  it("gives the next free slot to a listing's next page before requests that waited longer", async () => {
+    const pace = createPace(1);
+    const first = await pace.acquire();
+    const order: string[] = [];
+    const other = pace.acquire().then((r) => (order.push('other'), r));
+    const next = pace.acquire(true).then((r) => (order.push('next page'), r));
+    first();
+    (await next)();
+    (await other)();
+    expect(order).toEqual(['next page', 'other']);
+  });
+
   it('halves on a warning, never below one, and grows back one step per window of clean answers', () => {
     const pace = createPace(8);
     pace.slowDown();

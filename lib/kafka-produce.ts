@@ -10,6 +10,7 @@
 // kafkajs writes (test/lib/kafka-produce.test.ts), so every consumer and replay reads it unchanged.
 // Installed once, by lib/kafka.ts, on the kafkajs request table every broker connection looks up.
 import { createRequire } from 'node:module';
+import { crc32c } from '@node-rs/crc32';
 
 // kafkajs's protocol modules: CommonJS, not in its public API (pinned by package-lock.json; the test compares).
 const require = createRequire(import.meta.url);
@@ -17,7 +18,6 @@ const { requests } = require('kafkajs/src/protocol/requests') as {
   requests: { Produce: { protocol: (v: { version: number }) => MakeProduce } };
 };
 const Encoder = require('kafkajs/src/protocol/encoder') as new (size?: number) => KafkaEncoder;
-const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
 const { lookupCodec } = require('kafkajs/src/protocol/message/compression') as {
   lookupCodec: (type: number) => { compress(e: { buffer: Buffer }): Promise<Buffer> };
 };
@@ -165,7 +165,9 @@ async function recordBatch(messages: ProduceMessage[], b: Batch): Promise<Buffer
   out.writeInt32BE(b.firstSequence, 53);
   out.writeInt32BE(messages.length, 57);
   records.copy(out, 61);
-  out.writeUInt32BE(crc32C(out.subarray(21)), 17); // CRC-32C of attributes … records
+  // CRC-32C of attributes … records. Native (SSE4.2 / ARMv8 CRC instructions): kafkajs's table loop in
+  // JavaScript ran at ~360 MB/s against ~3.7 GB/s, 2–6% of a pull's CPU.
+  out.writeUInt32BE(crc32c(out.subarray(21)), 17);
   return out;
 }
 

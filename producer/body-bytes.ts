@@ -31,6 +31,19 @@ function stringEnd(b: Buffer, from: number): number {
   }
 }
 
+/** Whether `b[start, end)` is `key`'s bytes (compared in place: a view per key was ~3 KB of garbage a page). */
+function bytesEqual(b: Buffer, start: number, end: number, key: Buffer): boolean {
+  if (end - start !== key.length) return false;
+  for (let k = 0; k < key.length; k++) if (b[start + k] !== key[k]) return false;
+  return true;
+}
+
+/** Whether the keys read at depths 1 … PATH.length are the path's steps, in order. */
+function onPath(keyAt: (number | undefined)[]): boolean {
+  for (let step = 0; step < PATH.length; step++) if (keyAt[step + 1] !== step) return false;
+  return true;
+}
+
 /** Where the content of `body.storage.value` is (between its quotes), or undefined when absent. */
 function findStorageValue(b: Buffer): { start: number; end: number } | undefined {
   // The key last read at each depth (objects) and whether the next string there is a key.
@@ -43,12 +56,11 @@ function findStorageValue(b: Buffer): { start: number; end: number } | undefined
     if (c === QUOTE) {
       const end = stringEnd(b, i + 1);
       if (end < 0) return undefined;
+      if (!expectKey && depth === PATH.length && onPath(keyAt)) return { start: i + 1, end };
       if (expectKey) {
         // A key matters only on the path: remember which step of it (or none) it is.
         const step = depth - 1;
-        keyAt[depth] = step < PATH.length && b.subarray(i + 1, end).equals(PATH[step]!) ? step : undefined;
-      } else if (depth === PATH.length && PATH.every((_, step) => keyAt[step + 1] === step)) {
-        return { start: i + 1, end };
+        keyAt[depth] = step < PATH.length && bytesEqual(b, i + 1, end, PATH[step]!) ? step : undefined;
       }
       i = end;
       continue;
@@ -131,6 +143,9 @@ function unescapeInto(src: Buffer, start: number, end: number, out: Buffer): num
 /** Bodies are carved out of slabs of this size: one allocation per ~40 pages, not one per page. */
 const SLAB_BYTES = 1024 * 1024;
 
+/** Not streaming, so stateless: one serves every reader. Bytes that are not UTF-8 become U+FFFD, as in JSON.parse. */
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
 /**
  * An element that arrived in several chunks (most do: a page's JSON is ~13 KB, a chunk 16–64 KB) is
  * joined in this buffer, reused by the next one, instead of a buffer of its own per page: nothing keeps
@@ -168,12 +183,11 @@ export interface StorageBodyReader {
 export function createStorageBodyReader(): StorageBodyReader {
   let slab = Buffer.alloc(0);
   let used = 0;
-  const decoder = new TextDecoder('utf-8', { fatal: false });
   return {
     read(parts) {
       const bytes = joined(parts);
       const at = findStorageValue(bytes);
-      if (!at) return { page: JSON.parse(decoder.decode(bytes)), body: Buffer.alloc(0) };
+      if (!at) return { page: JSON.parse(utf8.decode(bytes)), body: Buffer.alloc(0) };
       const size = at.end - at.start; // the UTF-8 is never longer than its escaped form
       if (size > slab.length - used) {
         slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, size));
@@ -181,10 +195,22 @@ export function createStorageBodyReader(): StorageBodyReader {
       }
       const body = slab.subarray(used, used + unescapeInto(bytes, at.start, at.end, slab.subarray(used)));
       used += body.length;
-      const rest = decoder.decode(bytes.subarray(0, at.start)) + decoder.decode(bytes.subarray(at.end));
-      const page = JSON.parse(rest) as unknown;
+      const page = JSON.parse(withoutBody(bytes, at.start, at.end)) as unknown;
       // Bytes that are not UTF-8 (a broken server) go the way JSON.parse would take them: U+FFFD each.
-      return { page, body: isUtf8(body) ? body : Buffer.from(decoder.decode(body)) };
+      return { page, body: isUtf8(body) ? body : Buffer.from(utf8.decode(body)) };
     },
   };
+}
+
+/** What the rest of an element is joined in before it is decoded (its metadata: a few hundred bytes). */
+const restScratch = Buffer.allocUnsafeSlow(64 * 1024);
+
+/** The element's JSON text with the body's value emptied: one decode, not two strings and their concatenation. */
+function withoutBody(bytes: Buffer, start: number, end: number): string {
+  const size = start + bytes.length - end;
+  if (size > restScratch.length)
+    return utf8.decode(bytes.subarray(0, start)) + utf8.decode(bytes.subarray(end));
+  bytes.copy(restScratch, 0, 0, start);
+  bytes.copy(restScratch, start, end);
+  return utf8.decode(restScratch.subarray(0, size));
 }

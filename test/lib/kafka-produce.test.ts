@@ -82,6 +82,13 @@ describe('encodeProduce', () => {
       );
     });
 
+  it('writes what kafkajs writes when requests are encoded at once (an asynchronous codec still reads its input)', async () => {
+    // The records' buffer is reused by the next batch: two requests in flight must not share it.
+    const many = fc.sample(args(CompressionTypes.GZIP), { numRuns: 12, seed: 7 });
+    const ours = await Promise.all(many.map((a) => encodeProduce(a, NOW)));
+    for (const [i, a] of many.entries()) expect(ours[i]).toEqual(await kafkajsBytes(a));
+  });
+
   it('gives messages without a timestamp the time of encoding, as kafkajs does', async () => {
     const a: ProduceArgs = {
       acks: -1,

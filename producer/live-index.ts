@@ -46,7 +46,7 @@ const FINGERPRINT = 'fingerprint.docvalues';
 async function eachHit(
   es: Elasticsearch,
   index: string,
-  request: Pick<estypes.SearchRequest, '_source' | 'docvalue_fields' | 'query'>,
+  request: Pick<estypes.SearchRequest, '_source' | 'stored_fields' | 'docvalue_fields' | 'query'>,
   visit: (hit: estypes.SearchHit<{ fingerprint?: string | null }>) => void,
 ): Promise<void> {
   let after: estypes.SortResults | undefined;
@@ -65,17 +65,23 @@ async function eachHit(
   }
 }
 
+/** Every field a refresh compares, read from doc values. */
+const LIVE_FIELDS = ['pageId', 'version', 'spaceKey', FINGERPRINT];
+
 /**
- * Each document's version, fingerprint and space from doc values, without loading its source (at
- * 100,000 documents that took seconds); then, from the source, the fingerprints of documents indexed
- * before the doc-values copy existed (copied from older versions, until the next full run).
+ * Each document's id, version, fingerprint and space from doc values, without loading any stored
+ * field: even `_id` is stored beside the source, so reading it decompresses the blocks holding every
+ * document's source (1.2–1.7 s per 10,000 hits of 100,000 simulated pages, against 0.17 s without);
+ * then, from the source, the fingerprints of documents indexed before the doc-values copy existed
+ * (copied from older versions, until the next full run).
  */
 async function livePages(es: Elasticsearch, index: string): Promise<Map<string, LivePage>> {
   const pages = new Map<string, LivePage>();
   const first = (hit: estypes.SearchHit, field: string) =>
     (hit.fields?.[field] as unknown[] | undefined)?.[0];
-  await eachHit(es, index, { _source: false, docvalue_fields: ['version', 'spaceKey', FINGERPRINT] }, (h) => {
-    pages.set(h._id!, {
+  const fromDocValues = { _source: false, stored_fields: ['_none_'], docvalue_fields: LIVE_FIELDS };
+  await eachHit(es, index, fromDocValues, (h) => {
+    pages.set(String(first(h, 'pageId')), {
       version: Number(first(h, 'version') ?? 0),
       fingerprint: (first(h, FINGERPRINT) as string | undefined) ?? null,
       spaceKey: (first(h, 'spaceKey') as string | undefined) ?? null,

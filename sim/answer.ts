@@ -25,8 +25,8 @@ export interface AnswerContent {
 const MARK = `\u0000${randomUUID()}\u0000`;
 const QUOTED_MARK = JSON.stringify(MARK);
 
-/** The bodies of the answer being stringified, in the order JSON.stringify meets them. */
-let collecting: PageBody[] | undefined;
+/** The bodies and written parts of the answer being stringified, in the order JSON.stringify meets them. */
+let collecting: (PageBody | WrittenJson)[] | undefined;
 
 /** A page body (storage or ADF) in a route's answer: `value: new PageBody(text or generator)`. */
 export class PageBody {
@@ -43,6 +43,22 @@ export class PageBody {
   /** Outside answerJson (a test stringifying a route's answer) it is just its text. */
   toJSON(): string {
     if (collecting === undefined) return this.text;
+    collecting.push(this);
+    return MARK;
+  }
+}
+
+/** A part of an answer already written as JSON (rendered.ts keeps them): spliced in as it is. */
+export class WrittenJson {
+  readonly bytes: Buffer;
+
+  constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+
+  /** Outside answerJson it is the value it was written from. */
+  toJSON(): unknown {
+    if (collecting === undefined) return JSON.parse(this.bytes.toString());
     collecting.push(this);
     return MARK;
   }
@@ -219,8 +235,8 @@ function writeText(text: string, at: number, content: AnswerContent): number {
 
 /** A route's answer as JSON bytes (what JSON.stringify and UTF-8 would give) and what it carries. */
 export function answerJson(body: unknown): { json: Buffer; content: AnswerContent } {
-  const bodies: PageBody[] = [];
-  collecting = bodies;
+  const parts: (PageBody | WrittenJson)[] = [];
+  collecting = parts;
   let text: string;
   try {
     text = JSON.stringify(body);
@@ -230,18 +246,25 @@ export function answerJson(body: unknown): { json: Buffer; content: AnswerConten
   const results = (body as { results?: unknown } | null)?.results;
   const content = {
     results: Array.isArray(results) ? results.length : 1,
-    bodies: bodies.length,
+    bodies: 0,
     bodyBytes: 0,
   };
-  if (bodies.length === 0) return { json: Buffer.from(text), content };
   let at = 0;
   let from = 0;
-  for (const b of bodies) {
+  for (const part of parts) {
     const mark = text.indexOf(QUOTED_MARK, from);
     at += writeUtf8(text.slice(from, mark), at);
-    at =
-      typeof b.source === 'string' ? writeText(b.source, at, content) : writeGenerated(b.source, at, content);
     from = mark + QUOTED_MARK.length;
+    if (part instanceof WrittenJson) {
+      reserve(at, part.bytes.length);
+      at += part.bytes.copy(arena, at);
+      continue;
+    }
+    content.bodies++;
+    at =
+      typeof part.source === 'string'
+        ? writeText(part.source, at, content)
+        : writeGenerated(part.source, at, content);
   }
   at += writeUtf8(text.slice(from), at);
   const json = Buffer.allocUnsafe(at);

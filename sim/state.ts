@@ -8,6 +8,7 @@ import { keysetPage, orderBy, type Cursor, type Ordering, type Slice } from './p
 import type { Rng } from './rng.ts';
 import { PAGE_SORT_KEYS, SPACE_SORT_KEYS, ordering, type PageQuery, type SpaceQuery } from './queries.ts';
 import type { MadeOfParts } from './pieces.ts';
+import { RenderedParts } from './rendered.ts';
 import { SimUsers, type User } from './users.ts';
 
 export class SimState {
@@ -17,6 +18,8 @@ export class SimState {
   private pages: Page[];
   private readonly pagesById = new Map<number, Page>();
   readonly users: SimUsers;
+  /** Listing entries and search results of pages, kept while their pages are unchanged. */
+  readonly rendered = new RenderedParts();
   private nextId: number;
   /** Bumped on every mutation; sorted views are cached per revision. */
   private revision = 0;

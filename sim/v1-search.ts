@@ -170,7 +170,14 @@ function search(state: SimState, req: ApiRequest, layout: V1Layout): ApiResponse
   return {
     status: 200,
     body: {
-      results: items.map((p) => renderResult(state, base, p, expand)),
+      // A result with ancestors depends on other pages: only the others are kept (rendered.ts).
+      results: items.map((p) =>
+        expand.has('ancestors')
+          ? renderResult(state, base, p, expand)
+          : state.rendered.of(p, 'search', `${base} ${[...expand].sort().join(',')}`, () =>
+              renderResult(state, base, p, expand),
+            ),
+      ),
       start: offset,
       limit,
       size: items.length,

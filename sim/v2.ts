@@ -201,7 +201,9 @@ function listPages(state: SimState, req: ApiRequest, spaceId?: number): ApiRespo
     if (ids) query.ids = ids;
   }
   const slice = state.listPages(req.user, query, sort, cursorOf(q, sort), limit);
-  return multi(req, slice, (p) => renderPage(state, p, format));
+  return multi(req, slice, (p) =>
+    format ? renderPage(state, p, format) : state.rendered.of(p, 'listing', '', () => renderPage(state, p)),
+  );
 }
 
 function getPage(state: SimState, req: ApiRequest, id: number): ApiResponse {

@@ -1,0 +1,76 @@
+// The per-page parts of listings and searches, rendered once and kept while the page is unchanged. A
+// refresh lists every page of a site and asks for every page's facts again though few changed; rendering
+// and stringifying those parts was most of what serving it cost the simulator (bench/README.md,
+// "Simulator"). A part is reused only while every field of its page is what it was rendered from (pages
+// change in place: SimState's mutations), and for the same variant (expansions, site URL); ~1.5 KB a page.
+import { WrittenJson } from './answer.ts';
+import type { Page } from './model.ts';
+
+/** Which part of a page: its v2 listing entry (no body), or its v1 search result (no ancestors). */
+type Kind = 'listing' | 'search';
+
+/** Every field of a page a rendering can read, the body aside (no kept part carries one). */
+type Fields = Pick<
+  Page,
+  | 'spaceId'
+  | 'parentId'
+  | 'position'
+  | 'title'
+  | 'status'
+  | 'version'
+  | 'authorId'
+  | 'createdAt'
+  | 'modifiedAt'
+  | 'restricted'
+  | 'labels'
+>;
+
+/** A part's JSON, its variant and the fields it was rendered from (in one object: ~1.5 KB a page in all). */
+interface Kept extends Fields {
+  variant: string;
+  bytes: Buffer;
+}
+
+const unchanged = (k: Kept, p: Page): boolean =>
+  k.spaceId === p.spaceId &&
+  k.parentId === p.parentId &&
+  k.position === p.position &&
+  k.title === p.title &&
+  k.status === p.status &&
+  k.version === p.version &&
+  k.authorId === p.authorId &&
+  k.createdAt === p.createdAt &&
+  k.modifiedAt === p.modifiedAt &&
+  k.restricted === p.restricted &&
+  k.labels === p.labels; // setLabels replaces the array
+
+export class RenderedParts {
+  private readonly kept: Record<Kind, WeakMap<Page, Kept>> = {
+    listing: new WeakMap(),
+    search: new WeakMap(),
+  };
+
+  /** `render()`'s JSON for this page and variant: kept from an earlier call while the page is unchanged. */
+  of(page: Page, kind: Kind, variant: string, render: () => unknown): WrittenJson {
+    const hit = this.kept[kind].get(page);
+    if (hit && hit.variant === variant && unchanged(hit, page)) return new WrittenJson(hit.bytes);
+    const p = page;
+    const bytes = Buffer.from(JSON.stringify(render()));
+    this.kept[kind].set(page, {
+      variant,
+      bytes,
+      spaceId: p.spaceId,
+      parentId: p.parentId,
+      position: p.position,
+      title: p.title,
+      status: p.status,
+      version: p.version,
+      authorId: p.authorId,
+      createdAt: p.createdAt,
+      modifiedAt: p.modifiedAt,
+      restricted: p.restricted,
+      labels: p.labels,
+    });
+    return new WrittenJson(bytes);
+  }
+}

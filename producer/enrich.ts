@@ -23,9 +23,18 @@ export function pageFacts(
 ): Omit<FactsUpdate, 'id' | 'version' | 'space' | 'fetchedAt'> {
   const f = facts.of(page.id);
   const decision = decideVisibility({ space: page.space, ...f }, ctx.policy);
-  const decided = { ...f, visibility: decision.visibility, visibilityReason: decision.reason };
-  const fingerprint = fingerprintOf({ ...decided, version: page.version, space: page.space }, ctx);
-  return { ...decided, fingerprint };
+  // One object, its fingerprint filled in place (a page's facts were copied into four objects); its
+  // version and space are the page's own, so spreading it over the page or a facts update changes nothing.
+  const decided = {
+    ...f,
+    visibility: decision.visibility,
+    visibilityReason: decision.reason,
+    version: page.version,
+    space: page.space,
+    fingerprint: '',
+  };
+  decided.fingerprint = fingerprintOf(decided, ctx);
+  return decided;
 }
 
 export interface Enricher {

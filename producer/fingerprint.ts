@@ -4,7 +4,7 @@
 // added, an ancestor renamed or moved, a label set, the space renamed — or on our side (the visibility
 // policy, the converter). Pure: the run computes it from the facts before deciding to fetch the body,
 // and stamps the same value on the page it sends (enrich.ts).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RawPage, VisibilityPolicy } from '../schemas/index.ts';
 
 /** What the digest covers: the facts of a page known before its body is fetched, and its decision. */
@@ -53,5 +53,6 @@ export function fingerprintOf(page: FingerprintFacts, ctx: FingerprintContext): 
   ];
   // The policy's JSON spliced in as the last element: the same text JSON.stringify(parts) gave with it.
   const json = `${JSON.stringify(parts).slice(0, -1)},${canonicalPolicy(ctx.policy)}]`;
-  return createHash('sha256').update(json).digest('base64url');
+  // One-shot: no Hash object per page.
+  return hash('sha256', json, 'base64url');
 }

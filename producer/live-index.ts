@@ -20,6 +20,8 @@ export interface LivePage {
 export interface LiveIndex extends LiveBase {
   /** The concrete index the alias points at. */
   index: string;
+  /** Pages per space key: a run lists the biggest spaces first (their chains of listing pages are the longest). */
+  spaceSizes: ReadonlyMap<string, number>;
   /**
    * Its documents, still being read when the rest is known: reading 100,000 of them takes a few seconds,
    * so a run lists the site meanwhile.
@@ -29,14 +31,23 @@ export interface LiveIndex extends LiveBase {
 
 const PAGE = 10_000;
 
-async function converters(es: Elasticsearch, index: string): Promise<string[]> {
+type Buckets = { buckets?: { key: string; doc_count: number }[] } | undefined;
+
+/** Which converters made the live documents, and how many pages each space holds. */
+async function aggregates(es: Elasticsearch, index: string) {
   const res = await es.search({
     index,
     size: 0,
-    aggs: { converters: { terms: { field: 'converter', missing: '', size: 100 } } },
+    aggs: {
+      converters: { terms: { field: 'converter', missing: '', size: 100 } },
+      spaces: { terms: { field: 'spaceKey', size: 10_000 } },
+    },
   });
-  const buckets = (res.aggregations?.converters as { buckets?: { key: string }[] } | undefined)?.buckets;
-  return (buckets ?? []).map((b) => String(b.key));
+  const buckets = (name: string) => (res.aggregations?.[name] as Buckets)?.buckets ?? [];
+  return {
+    converters: buckets('converters').map((b) => String(b.key)),
+    spaceSizes: new Map(buckets('spaces').map((b) => [String(b.key), b.doc_count])),
+  };
 }
 
 /** The doc-values copy of each document's fingerprint (indexer/template.ts). */
@@ -110,12 +121,12 @@ export async function readLiveIndex(
   const index = targets.length === 1 ? targets[0]! : alias;
   const pages = livePages(es, index);
   pages.catch(() => {}); // the caller awaits it; a failure before then is not unhandled
-  const [state, used] = await Promise.all([
+  const [state, { converters, spaceSizes }] = await Promise.all([
     targets.length === 1 ? liveRunState(es, prefix, sourceId) : Promise.resolve(null),
-    converters(es, index),
+    aggregates(es, index),
   ]);
   // A run state without fullAt is from an indexer that cannot build refreshes: the plan says full.
   const runId = state?.index === index ? state.runId : null;
   const fullAt = typeof state?.fullAt === 'number' ? state.fullAt : null;
-  return { index, runId, fullAt, converters: used, pages };
+  return { index, runId, fullAt, converters, spaceSizes, pages };
 }

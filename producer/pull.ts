@@ -84,6 +84,17 @@ export type Listed = Map<string, number>;
  */
 const spacesListedAtOnce = (concurrency: number) => Math.max(1, Math.ceil(concurrency / 2));
 
+/**
+ * The order spaces are listed in: the biggest first, by how many pages the live version holds in each
+ * (a space's listing is a chain of pages, so the longest chains must start first or they end last,
+ * alone), and spaces it does not know before those — they might be big. Otherwise the site's order.
+ */
+export function listingOrder(spaces: readonly Space[], sizes?: ReadonlyMap<string, number>): Space[] {
+  if (!sizes || sizes.size === 0) return [...spaces];
+  const size = (s: Space) => sizes.get(s.key) ?? Infinity;
+  return [...spaces].sort((a, b) => size(b) - size(a) || 0);
+}
+
 /** A bounded queue of id batches between two stages: `push` waits while it is full. */
 function createBatchQueue<T>(capacity: number) {
   const batches: T[][] = [];

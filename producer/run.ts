@@ -19,7 +19,7 @@ import { readLiveIndex, type LiveIndex } from './live-index.ts';
 import { planRefresh, type RefreshPlan } from './refresh-plan.ts';
 import { CONVERTER_VERSION } from '../transformer/convert.ts';
 import { createProgress, progressFields, type LiveProgress } from './progress.ts';
-import { pullSite, type PullProgress } from './pull.ts';
+import { listingOrder, pullSite, type PullProgress } from './pull.ts';
 import { createRunWriter } from './run-writer.ts';
 import { createEnricher } from './enrich.ts';
 import { createRestrictionReader } from './restrictions.ts';
@@ -214,7 +214,7 @@ export async function runPull(cfg: ProducerConfig, opts: RunOptions): Promise<Ru
         source: site,
         enrich,
         writer,
-        spaces,
+        spaces: listingOrder(spaces, live?.spaceSizes),
         concurrency: cfg.concurrency,
         signal,
         log,

@@ -11,6 +11,7 @@ import { aliasName, runIndexName } from '../../indexer/index-names.ts';
 import { createRunStore } from '../../indexer/run-state.ts';
 import { producerConfig, type ProducerConfig } from '../../producer/config.ts';
 import { runPull, type RunSummary } from '../../producer/run.ts';
+import { readLiveIndex } from '../../producer/live-index.ts';
 import { REMOVAL_REASONS } from '../../producer/pull.ts';
 import type { RawPage, RawPageEvent } from '../../schemas/index.ts';
 import { startSim, type SimHandle } from '../../sim/index.ts';
@@ -112,6 +113,12 @@ describe('a refresh (producer side)', () => {
   it('fetches only what changed, removes what is gone, and counts every page of the new version', async () => {
     const firstPages = pagesOf(await eventsOf(first.runId));
     await makeLive(first.runId, Date.now() - 60_000, firstPages);
+    // The live version's pages per space: the run lists the biggest spaces first (listingOrder).
+    const bySpace = new Map<string, number>();
+    for (const p of firstPages) bySpace.set(p.space.key, (bySpace.get(p.space.key) ?? 0) + 1);
+    const live = await readLiveIndex(es, cfg.services.indexPrefix, cfg.sourceId);
+    expect(live?.spaceSizes).toEqual(bySpace);
+    await live?.pages;
     const { admin } = sim;
     const all = expectedPageIds(sim);
     const childrenOf = (id: string) => all.filter((p) => admin.page(p).parentId === id);

@@ -1,7 +1,7 @@
 // The per-page parts of listings and searches, rendered once and kept while the page is unchanged. A
 // refresh lists every page of a site and asks for every page's facts again though few changed; rendering
 // and stringifying those parts was most of what serving it cost the simulator (bench/README.md,
-// "Simulator"). A part is reused only while every field of its page is what it was rendered from (pages
+// "Simulator CPU per served answer"). A part is reused only while every field of its page is what it was rendered from (pages
 // change in place: SimState's mutations), and for the same variant (expansions, site URL); ~1.5 KB a page.
 import { WrittenJson } from './answer.ts';
 import type { Page } from './model.ts';
@@ -45,18 +45,16 @@ const unchanged = (k: Kept, p: Page): boolean =>
   k.labels === p.labels; // setLabels replaces the array
 
 export class RenderedParts {
-  private readonly kept: Record<Kind, WeakMap<Page, Kept>> = {
-    listing: new WeakMap(),
-    search: new WeakMap(),
-  };
+  // By page id (ids are never reused): a WeakMap of 200,000 pages made every major collection slower.
+  private readonly kept: Record<Kind, Map<number, Kept>> = { listing: new Map(), search: new Map() };
 
   /** `render()`'s JSON for this page and variant: kept from an earlier call while the page is unchanged. */
   of(page: Page, kind: Kind, variant: string, render: () => unknown): WrittenJson {
-    const hit = this.kept[kind].get(page);
+    const hit = this.kept[kind].get(page.id);
     if (hit && hit.variant === variant && unchanged(hit, page)) return new WrittenJson(hit.bytes);
     const p = page;
     const bytes = Buffer.from(JSON.stringify(render()));
-    this.kept[kind].set(page, {
+    this.kept[kind].set(page.id, {
       variant,
       bytes,
       spaceId: p.spaceId,

@@ -2,9 +2,11 @@
 // Page bodies are nearly all of what a sync pulls (a 250-page batch is ~3 MB of JSON), and serving them
 // was most of the simulator's CPU, which it takes from the pipeline it measures on the same machine:
 // JSON.stringify escaped each body into a new UTF-16 string, Buffer.from encoded that, and the cost model
-// and the traffic count each measured every body again. Here a body is encoded to UTF-8 once, straight
-// into the answer's bytes, and escaped in place; its byte count comes out of the same pass. The bytes are
-// exactly those of JSON.stringify, UTF-8 encoded (test/sim/answer.test.ts).
+// and the traffic count each measured every body again. Here the answer is stringified with a placeholder
+// for each body and each part already written as JSON (rendered.ts), and those are written into its bytes
+// in their places: a generated body from its pieces, encoded and escaped once (pieces.ts), any other body
+// encoded to UTF-8 and escaped in place; the byte counts come out of the same pass. The bytes are exactly
+// those of JSON.stringify, UTF-8 encoded (test/sim/answer.test.ts).
 import { randomUUID } from 'node:crypto';
 import { Piece, textOf, type MadeOfParts, type Part } from './pieces.ts';
 
@@ -19,7 +21,7 @@ export interface AnswerContent {
 }
 
 /**
- * Stands for a body while the rest of the answer is stringified: a string no answer holds otherwise
+ * Stands for a body or a written part while the rest of the answer is stringified: a string no answer holds otherwise
  * (a NUL-delimited random UUID of this process), appearing in the JSON text as `"\u0000…\u0000"`.
  */
 const MARK = `\u0000${randomUUID()}\u0000`;

@@ -10,20 +10,20 @@ import type { Page } from './model.ts';
 type Kind = 'listing' | 'search';
 
 /** Every field of a page a rendering can read, the body aside (no kept part carries one). */
-type Fields = Pick<
-  Page,
-  | 'spaceId'
-  | 'parentId'
-  | 'position'
-  | 'title'
-  | 'status'
-  | 'version'
-  | 'authorId'
-  | 'createdAt'
-  | 'modifiedAt'
-  | 'restricted'
-  | 'labels'
->;
+const FIELDS = [
+  'spaceId',
+  'parentId',
+  'position',
+  'title',
+  'status',
+  'version',
+  'authorId',
+  'createdAt',
+  'modifiedAt',
+  'restricted',
+  'labels', // setLabels replaces the array, so the reference tells
+] as const;
+type Fields = Pick<Page, (typeof FIELDS)[number]>;
 
 /** A part's JSON, its variant and the fields it was rendered from (in one object: ~1.5 KB a page in all). */
 interface Kept extends Fields {
@@ -31,18 +31,7 @@ interface Kept extends Fields {
   bytes: Buffer;
 }
 
-const unchanged = (k: Kept, p: Page): boolean =>
-  k.spaceId === p.spaceId &&
-  k.parentId === p.parentId &&
-  k.position === p.position &&
-  k.title === p.title &&
-  k.status === p.status &&
-  k.version === p.version &&
-  k.authorId === p.authorId &&
-  k.createdAt === p.createdAt &&
-  k.modifiedAt === p.modifiedAt &&
-  k.restricted === p.restricted &&
-  k.labels === p.labels; // setLabels replaces the array
+const unchanged = (k: Kept, p: Page): boolean => FIELDS.every((f) => k[f] === p[f]);
 
 export class RenderedParts {
   // By page id (ids are never reused): a WeakMap of 200,000 pages made every major collection slower.
@@ -52,23 +41,9 @@ export class RenderedParts {
   of(page: Page, kind: Kind, variant: string, render: () => unknown): WrittenJson {
     const hit = this.kept[kind].get(page.id);
     if (hit && hit.variant === variant && unchanged(hit, page)) return new WrittenJson(hit.bytes);
-    const p = page;
     const bytes = Buffer.from(JSON.stringify(render()));
-    this.kept[kind].set(page.id, {
-      variant,
-      bytes,
-      spaceId: p.spaceId,
-      parentId: p.parentId,
-      position: p.position,
-      title: p.title,
-      status: p.status,
-      version: p.version,
-      authorId: p.authorId,
-      createdAt: p.createdAt,
-      modifiedAt: p.modifiedAt,
-      restricted: p.restricted,
-      labels: p.labels,
-    });
+    const fields = Object.fromEntries(FIELDS.map((f) => [f, page[f]])) as Fields;
+    this.kept[kind].set(page.id, { ...fields, variant, bytes });
     return new WrittenJson(bytes);
   }
 }

@@ -144,6 +144,15 @@ async function readText(body: AsyncIterable<Buffer>): Promise<string> {
   return text + decoder.decode();
 }
 
+/**
+ * How a request is made: `listing`, its body is split as a listing (readListing); `ahead`, it is a
+ * listing's next page, which takes the next free connection before other waiting requests (pace.ts).
+ */
+interface RequestKind {
+  listing?: boolean;
+  ahead?: boolean;
+}
+
 export function createConfluenceClient(opts: ConfluenceClientOptions): ConfluenceClient {
   const origin = new URL(opts.apiUrl).origin;
   // Explicit values (from config, validated once) so that undici reads no environment of its own.
@@ -169,9 +178,8 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
    */
   async function attempt(
     path: string,
-    listing: boolean,
     signal: AbortSignal | undefined,
-    ahead: boolean,
+    { listing = false, ahead = false }: RequestKind,
   ): Promise<{ body: unknown; next: string | undefined }> {
     stats.requests++;
     let status = 0;
@@ -288,12 +296,12 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
     return document;
   }
 
-  async function getJson(pathOrUrl: string, signal?: AbortSignal, listing = false, ahead = false) {
+  async function getJson(pathOrUrl: string, signal?: AbortSignal, kind: RequestKind = {}) {
     const url = new URL(resolveNext(opts.apiUrl, pathOrUrl));
     const path = url.pathname + url.search;
     for (let retry = 0; ; retry++) {
       try {
-        return await attempt(path, listing, signal, ahead);
+        return await attempt(path, signal, kind);
       } catch (err) {
         if (!(err instanceof ConfluenceError) || !err.retryable) throw err;
         if (err.kind === 'rate-limited') stats.rateLimited++;
@@ -329,12 +337,10 @@ export function createConfluenceClient(opts: ConfluenceClientOptions): Confluenc
       seen.add(next);
       // A next page can only be asked for once the last one answered: the chain of a big space's
       // listing sets a run's length, so its links go ahead of independent requests waiting for a slot.
-      const page: { body: unknown; next: string | undefined } = await getJson(
-        next,
-        signal,
-        true,
-        seen.size > 1,
-      );
+      const page: { body: unknown; next: string | undefined } = await getJson(next, signal, {
+        listing: true,
+        ahead: seen.size > 1,
+      });
       const body = page.body as { results?: unknown };
       if (!Array.isArray(body.results)) {
         throw new ConfluenceError('not-confluence', next, `GET ${next}: the answer has no results list`);
